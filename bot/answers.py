@@ -1,0 +1,531 @@
+"""Compose the reply to a question from the knowledge, and render it.
+
+Composition decides *what* to say (which entries, which notices, which buttons)
+and never touches Telegram; rendering turns an :class:`Answer` into plain text
+for the terminal or into escaped HTML messages of at most 4096 characters.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.knowledge import Drug, Entry, KnowledgeBase, Reference
+from bot.matching import Match, Matcher
+
+__all__ = [
+    "TELEGRAM_MESSAGE_LIMIT",
+    "Answer",
+    "Button",
+    "Context",
+    "Section",
+    "answer_for_callback",
+    "answer_question",
+    "compose_answer",
+    "render_html",
+    "render_plain",
+    "split_message",
+]
+
+TELEGRAM_MESSAGE_LIMIT = 4096
+_MAX_TOPICS_PER_DRUG = 2
+_MAX_SECTIONS = 6
+
+
+@dataclass(frozen=True)
+class Section:
+    """One entry of the knowledge as it appears in a reply."""
+
+    title: str
+    text: str
+    entry_key: str
+    drug_id: str | None
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline keyboard button: a label and the callback data it sends back."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the previous reply in a chat was about, for follow-up questions."""
+
+    drugs: tuple[str, ...]
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply, ready to be rendered for the terminal or for Telegram."""
+
+    kind: str
+    """``answer``, ``clarify``, ``not_covered`` or ``greeting``."""
+    urgent: Section | None
+    notices: tuple[str, ...]
+    sections: tuple[Section, ...]
+    references: tuple[Reference, ...]
+    caution: Section | None
+    buttons: tuple[Button, ...]
+    drugs: tuple[str, ...]
+    """Drug ids the reply answers about; empty when nothing covered was answered."""
+    topics: tuple[str, ...]
+    """Keys of the entries the reply gives."""
+
+    @property
+    def context(self) -> Context | None:
+        """Return what a follow-up question may lean on, if anything."""
+        if not self.drugs:
+            return None
+        topics = tuple(
+            s.entry_key.split(".", 1)[1]
+            for s in self.sections
+            if s.drug_id and not s.entry_key.endswith(".overview")
+        )
+        return Context(self.drugs, tuple(dict.fromkeys(topics)))
+
+
+# --------------------------------------------------------------------------- composing
+
+
+def answer_question(
+    kb: KnowledgeBase, matcher: Matcher, text: str, context: Context | None = None
+) -> Answer:
+    """Answer one question.
+
+    Args:
+        kb: the knowledge to answer from.
+        matcher: the index built for ``kb``.
+        text: the question as typed.
+        context: what the previous reply of this chat was about, if recent.
+
+    Returns:
+        The composed answer.
+    """
+    return compose_answer(kb, matcher.match(text), context)
+
+
+def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = None) -> Answer:
+    """Decide what to reply to a matched question.
+
+    Args:
+        kb: the knowledge to answer from.
+        match: what the question is about.
+        context: what the previous reply of this chat was about, if recent.
+
+    Returns:
+        The answer: entries with their references and the caution, a question
+        back with buttons, or a plain "I can't answer that".
+    """
+    drugs = list(match.drugs)
+    topics = list(match.topics)
+    asks_something = bool(topics or match.dose or match.uncovered_topic or match.urgent)
+    if (
+        not drugs
+        and context is not None
+        and not match.across
+        and not match.other_drugs
+        and not match.entries
+        and not match.general
+        and asks_something
+    ):
+        drugs = list(context.drugs)
+    if drugs and not topics and context is not None and match.follow_up:
+        topics = list(context.topics)
+
+    if not drugs:
+        return _compose_without_drug(kb, match, topics)
+
+    builder = _AnswerBuilder(kb)
+    if match.urgent:
+        builder.urgent = _section(kb.urgent, "")
+    if match.other_drugs:
+        builder.notices.append(
+            f"{_names(match.other_drugs)} {_is_are(match.other_drugs)} not covered: "
+            "I have no information on it. Please ask your doctor or pharmacist."
+        )
+    if match.dose:
+        builder.notices.append(
+            "I can't give a dose: how much to take is for the doctor who prescribes it, "
+            "and your pharmacist can explain your prescription. Here is what my sources say."
+        )
+    covered = [d for d in (kb.drug(i) for i in drugs) if d is not None]
+    if match.uncovered_topic:
+        builder.notices.append(
+            f"My sources say nothing about {match.uncovered_topic} for "
+            f"{_names(d.name.lower() for d in covered)}. Please ask your doctor or pharmacist."
+        )
+    if match.urgent and not topics:
+        topics = ["side-effects"]
+    for drug in covered:
+        builder.add_drug(drug, match, topics)
+    return builder.build("answer", drugs=tuple(d.id for d in covered))
+
+
+def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) -> Answer:
+    builder = _AnswerBuilder(kb)
+    if match.urgent:
+        builder.urgent = _section(kb.urgent, "")
+    if match.other_drugs:
+        return _not_covered(kb, match.other_drugs)
+    for key in match.entries:
+        entry = kb.find_entry(key)
+        if entry is not None:
+            builder.add_entry(entry)
+    if not builder.sections:
+        for entry_id in match.general:
+            general = kb.general_entry(entry_id)
+            if general is not None:
+                builder.add_entry(general)
+    if not builder.sections and topics:
+        topic_id = topics[0]
+        fallback = kb.general_entry(topic_id)
+        holders = [d for d in kb.drugs if d.entry(topic_id) is not None]
+        if fallback is not None:
+            builder.add_entry(fallback)
+        elif holders and (match.across or len(holders) <= 2):
+            for drug in holders:
+                entry = drug.entry(topic_id)
+                if entry is not None:
+                    builder.add_entry(entry)
+        elif holders and not match.urgent:
+            topic = kb.topic(topic_id)
+            title = topic.title.lower() if topic else topic_id
+            return _clarify(
+                f"Which medicine do you mean? My sources have {title} for these:",
+                [Button(d.name, f"e:{d.id}.{topic_id}") for d in holders],
+            )
+    if match.urgent and not builder.sections:
+        general = kb.general_entry("infections-cancer")
+        if general is not None:
+            builder.add_entry(general)
+    if builder.sections or builder.urgent is not None:
+        drugs = tuple(dict.fromkeys(s.drug_id for s in builder.sections if s.drug_id))
+        return builder.build("answer", drugs=drugs)
+    if match.dose:
+        return _clarify(
+            "I can't give a dose: how much to take is for the doctor who prescribes it. "
+            "Which medicine would you like to know about?",
+            _drug_buttons(kb),
+        )
+    if match.greeting or match.thanks:
+        opening = "You're welcome!" if match.thanks and not match.greeting else "Hello!"
+        return Answer(
+            kind="greeting",
+            urgent=None,
+            notices=(f"{opening} {_coverage(kb)} Ask me, for example: grapefruit cyclosporine?",),
+            sections=(),
+            references=(),
+            caution=None,
+            buttons=_drug_buttons(kb),
+            drugs=(),
+            topics=(),
+        )
+    return _not_covered(kb, ())
+
+
+def answer_for_callback(kb: KnowledgeBase, data: str) -> Answer | None:
+    """Answer a button press: ``e:<entry key>`` or ``d:<drug id>``.
+
+    Args:
+        kb: the knowledge to answer from.
+        data: the callback data of the pressed button.
+
+    Returns:
+        The answer, or None when the button no longer matches the knowledge
+        (an old message after a reload).
+    """
+    kind, _, value = data.partition(":")
+    builder = _AnswerBuilder(kb)
+    if kind == "d":
+        drug = kb.drug(value)
+        if drug is None:
+            return None
+        builder.add_overview(drug)
+        return builder.build("answer", drugs=(drug.id,))
+    if kind == "e":
+        entry = kb.find_entry(value)
+        if entry is None or entry.key in ("general.caution", "general.urgent"):
+            return None
+        builder.add_entry(entry)
+        return builder.build("answer", drugs=(entry.drug_id,) if entry.drug_id else ())
+    return None
+
+
+class _AnswerBuilder:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.urgent: Section | None = None
+        self.notices: list[str] = []
+        self.sections: list[Section] = []
+        self.buttons: list[Button] = []
+
+    def add_entry(self, entry: Entry, title: str | None = None) -> None:
+        if len(self.sections) >= _MAX_SECTIONS:
+            return
+        if any(s.entry_key == entry.key for s in self.sections):
+            return
+        if title is None:
+            drug = self.kb.drug(entry.drug_id) if entry.drug_id else None
+            title = f"{drug.name}: {entry.title}" if drug else entry.title
+        self.sections.append(_section(entry, title))
+
+    def add_overview(self, drug: Drug) -> None:
+        self.add_entry(drug.overview, drug.name)
+        self.sections[-1:] = [
+            Section(s.title, s.text, s.entry_key, s.drug_id, drug.link) for s in self.sections[-1:]
+        ]
+        self.buttons.extend(Button(e.title, f"e:{e.key}") for e in drug.entries)
+
+    def add_drug(self, drug: Drug, match: Match, topics: list[str]) -> None:
+        chosen: list[Entry] = [
+            e for e in drug.entries if e.key in match.entries and e.topic_id in topics
+        ]
+        missing: list[str] = []
+        for topic_id in topics:
+            entry = drug.entry(topic_id)
+            if entry is not None:
+                if entry not in chosen:
+                    chosen.append(entry)
+            elif topic_id not in ("who-should-not",) or not chosen:
+                missing.append(topic_id)
+        chosen = chosen[:_MAX_TOPICS_PER_DRUG]
+        for entry in chosen:
+            self.add_entry(entry)
+        answered = bool(chosen)
+        for topic_id in missing:
+            fallback = self.kb.general_entry(topic_id)
+            if fallback is not None and not chosen:
+                # The class-level entry speaks for every immunosuppressant.
+                self.add_entry(fallback, f"{drug.name}: {fallback.title}")
+                answered = True
+                continue
+            if chosen:
+                continue
+            topic = self.kb.topic(topic_id)
+            title = topic.title.lower() if topic else topic_id
+            self.notices.append(
+                f"My sources say nothing about {title} for {drug.name.lower()}. "
+                "Please ask your doctor or pharmacist."
+            )
+        if not answered and not any(s.drug_id == drug.id for s in self.sections):
+            self.add_overview(drug)
+
+    def build(self, kind: str, drugs: tuple[str, ...]) -> Answer:
+        caution = _section(self.kb.caution, self.kb.caution.title)
+        parts: list[Entry | Section] = [*self.sections, caution]
+        if self.urgent is not None:
+            parts.insert(0, self.urgent)
+        references = _references(self.kb, parts)
+        return Answer(
+            kind=kind,
+            urgent=self.urgent,
+            notices=tuple(dict.fromkeys(self.notices)),
+            sections=tuple(self.sections),
+            references=references,
+            caution=caution,
+            buttons=tuple(self.buttons),
+            drugs=drugs,
+            topics=tuple(s.entry_key for s in self.sections),
+        )
+
+
+def _section(entry: Entry, title: str) -> Section:
+    return Section(title=title, text=entry.answer, entry_key=entry.key, drug_id=entry.drug_id)
+
+
+def _references(kb: KnowledgeBase, parts: Iterable[Entry | Section]) -> tuple[Reference, ...]:
+    """Return the references the parts cite, in order of first citation."""
+    seen: dict[str, Reference] = {}
+    for part in parts:
+        entry = part if isinstance(part, Entry) else kb.find_entry(part.entry_key)
+        if entry is None:
+            continue
+        for ref_id in entry.references:
+            ref = kb.reference(ref_id)
+            if ref is not None and ref_id not in seen:
+                seen[ref_id] = ref
+    return tuple(seen.values())
+
+
+def _clarify(question: str, buttons: Iterable[Button]) -> Answer:
+    return Answer(
+        kind="clarify",
+        urgent=None,
+        notices=(question,),
+        sections=(),
+        references=(),
+        caution=None,
+        buttons=tuple(buttons),
+        drugs=(),
+        topics=(),
+    )
+
+
+def _not_covered(kb: KnowledgeBase, other_drugs: tuple[str, ...]) -> Answer:
+    opening = (
+        f"I can't answer that: {_names(other_drugs)} {_is_are(other_drugs)} not covered."
+        if other_drugs
+        else "I can't answer that: it is not covered by my sources."
+    )
+    return Answer(
+        kind="not_covered",
+        urgent=None,
+        notices=(f"{opening} {_coverage(kb)} Please ask your doctor or pharmacist.",),
+        sections=(),
+        references=(),
+        caution=None,
+        buttons=_drug_buttons(kb),
+        drugs=(),
+        topics=(),
+    )
+
+
+def _coverage(kb: KnowledgeBase) -> str:
+    described = []
+    for drug in kb.drugs:
+        brands = [n for n in drug.names if n[:1].isupper() and n.lower() != drug.name.lower()]
+        suffix = f" ({', '.join(brands[:2])})" if brands else ""
+        described.append(f"{drug.name.lower()}{suffix}")
+    return (
+        "I answer questions about these ITP immunosuppressants only, from cited sources: "
+        f"{_names(described)}."
+    )
+
+
+def _drug_buttons(kb: KnowledgeBase) -> tuple[Button, ...]:
+    return tuple(Button(d.name, f"d:{d.id}") for d in kb.drugs)
+
+
+def _names(names: Iterable[str]) -> str:
+    items = list(names)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _is_are(items: tuple[str, ...]) -> str:
+    return "are" if len(items) > 1 else "is"
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_plain(answer: Answer) -> str:
+    """Render an answer as plain text for the terminal.
+
+    Args:
+        answer: the composed answer.
+
+    Returns:
+        The text, paragraphs separated by blank lines.
+    """
+    paragraphs: list[str] = []
+    if answer.urgent is not None:
+        paragraphs.append(answer.urgent.text)
+    paragraphs.extend(answer.notices)
+    for section in answer.sections:
+        body = section.text
+        if section.link:
+            body += f"\nMore: {section.link}"
+        paragraphs.append(f"{section.title}\n{body}")
+    if answer.kind == "clarify" or (answer.buttons and not answer.sections):
+        paragraphs.append("Choose: " + " | ".join(b.label for b in answer.buttons))
+    elif answer.buttons:
+        paragraphs.append("More on this: " + " | ".join(b.label for b in answer.buttons))
+    if answer.caution is not None:
+        paragraphs.append(f"{answer.caution.title}: {answer.caution.text}")
+    if answer.references:
+        lines = ["Sources:"]
+        for ref in answer.references:
+            link = f" {ref.link}" if ref.link else ""
+            lines.append(f"[{ref.id}] {ref.citation}{link}")
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def render_html(answer: Answer) -> list[str]:
+    """Render an answer as Telegram HTML messages, every piece of text escaped.
+
+    Args:
+        answer: the composed answer.
+
+    Returns:
+        One or more messages, each at most 4096 characters, split between paragraphs.
+    """
+    esc = html.escape
+    paragraphs: list[str] = []
+    if answer.urgent is not None:
+        paragraphs.append(f"\u26a0\ufe0f <b>{esc(answer.urgent.text)}</b>")
+    paragraphs.extend(esc(n) for n in answer.notices)
+    for section in answer.sections:
+        body = esc(section.text)
+        if section.link:
+            body += f'\n<a href="{esc(section.link)}">MedlinePlus drug page</a>'
+        paragraphs.append(f"<b>{esc(section.title)}</b>\n{body}")
+    if answer.caution is not None:
+        paragraphs.append(f"<i>{esc(answer.caution.title)}: {esc(answer.caution.text)}</i>")
+    if answer.references:
+        lines = ["<b>Sources</b>"]
+        for ref in answer.references:
+            citation = esc(ref.citation)
+            if ref.link:
+                citation = f'<a href="{esc(ref.link)}">{citation}</a>'
+            lines.append(f"[{esc(ref.id)}] {citation}")
+        paragraphs.append("\n".join(lines))
+    return split_message("\n\n".join(paragraphs))
+
+
+def split_message(text: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> list[str]:
+    """Split a message into parts of at most ``limit`` characters.
+
+    Splits between paragraphs first, then between lines, then between words, so
+    that markup, which never spans a line, stays balanced in every part.
+
+    Args:
+        text: the message (HTML or plain).
+        limit: the largest part allowed.
+
+    Returns:
+        The parts, none longer than ``limit`` (one part for a short text).
+    """
+    parts = [p for p in _split(text, limit, ("\n\n", "\n", " ")) if p.strip()]
+    return parts or [text[:limit]]
+
+
+def _split(text: str, limit: int, separators: tuple[str, ...]) -> list[str]:
+    if len(text) <= limit:
+        return [text]
+    if not separators:
+        # A single word longer than the limit: cut it, never inside an HTML entity.
+        parts = []
+        while text:
+            cut = limit
+            amp = text.rfind("&", max(0, cut - 10), cut)
+            if amp > 0 and ";" not in text[amp:cut]:
+                cut = amp
+            parts.append(text[:cut])
+            text = text[cut:]
+        return parts
+    separator, rest = separators[0], separators[1:]
+    pieces: list[str] = []
+    for piece in text.split(separator):
+        pieces.extend(_split(piece, limit, rest))
+    packed: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current}{separator}{piece}" if current else piece
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            if current:
+                packed.append(current)
+            current = piece
+    if current:
+        packed.append(current)
+    return packed

@@ -1,0 +1,644 @@
+"""The knowledge model and its loader.
+
+The model is a tree of frozen dataclasses holding tuples, so a loaded
+:class:`KnowledgeBase` can be shared by every handler without locks. The loader
+reads the YAML node tree (not plain Python values) so that every problem can
+name the line it comes from, and it collects every problem before failing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+__all__ = [
+    "DEFAULT_KNOWLEDGE_PATH",
+    "Drug",
+    "Entry",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "Reference",
+    "Topic",
+    "load_knowledge",
+]
+
+DEFAULT_KNOWLEDGE_PATH = Path(__file__).resolve().parent.parent / "knowledge"
+
+#: A citation marker in answer text: ``[2]``, ``[D1]``, ``[page]``.
+MARKER_RE = re.compile(r"\[([A-Za-z0-9_-]+)\]")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A source that answers cite by id."""
+
+    id: str
+    citation: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A kind of question (side effects, interactions...) shared by all drugs."""
+
+    id: str
+    title: str
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One answer: a drug's topic, a class-level entry, the overview or the caution."""
+
+    key: str
+    """Unique id, ``"<drug>.<topic>"`` for drug entries, ``"general.<id>"`` otherwise."""
+    drug_id: str | None
+    topic_id: str
+    title: str
+    phrases: tuple[str, ...]
+    answer: str
+    references: tuple[str, ...]
+    source_line: int = 0
+
+
+@dataclass(frozen=True)
+class Drug:
+    """A covered drug with its names, overview and topic entries."""
+
+    id: str
+    name: str
+    names: tuple[str, ...]
+    link: str | None
+    overview: Entry
+    entries: tuple[Entry, ...]
+
+    def entry(self, topic_id: str) -> Entry | None:
+        """Return this drug's entry for ``topic_id``, if it has one."""
+        for entry in self.entries:
+            if entry.topic_id == topic_id:
+                return entry
+        return None
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything the bot may say, as loaded from one or more YAML files."""
+
+    sources: tuple[str, ...]
+    references: tuple[Reference, ...]
+    topics: tuple[Topic, ...]
+    general: tuple[Entry, ...]
+    caution: Entry
+    urgent: Entry
+    other_drugs: tuple[str, ...]
+    drugs: tuple[Drug, ...]
+
+    def drug(self, drug_id: str) -> Drug | None:
+        """Return the drug with this id, if covered."""
+        for drug in self.drugs:
+            if drug.id == drug_id:
+                return drug
+        return None
+
+    def topic(self, topic_id: str) -> Topic | None:
+        """Return the topic with this id, if declared."""
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        return None
+
+    def reference(self, ref_id: str) -> Reference | None:
+        """Return the reference with this id, if any."""
+        for ref in self.references:
+            if ref.id == ref_id:
+                return ref
+        return None
+
+    def general_entry(self, entry_id: str) -> Entry | None:
+        """Return the class-level entry with this id, if any."""
+        for entry in self.general:
+            if entry.topic_id == entry_id:
+                return entry
+        return None
+
+    def entries(self) -> Iterator[Entry]:
+        """Yield every answerable entry: overviews, drug entries, class entries."""
+        for drug in self.drugs:
+            yield drug.overview
+            yield from drug.entries
+        yield from self.general
+
+    def find_entry(self, key: str) -> Entry | None:
+        """Return the entry with this key (``"cyclosporine.interactions"``), if any."""
+        for entry in (*self.entries(), self.caution, self.urgent):
+            if entry.key == key:
+                return entry
+        return None
+
+    def summary(self) -> str:
+        """Return a one-line count of drugs, entries and references."""
+        entries = sum(1 for _ in self.entries())
+        return (
+            f"{len(self.drugs)} drugs, {entries} entries, "
+            f"{len(self.references)} references, {len(self.topics)} topics"
+        )
+
+
+class KnowledgeError(Exception):
+    """A knowledge file that cannot be used; ``problems`` lists every one found."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def knowledge_files(path: Path) -> list[Path]:
+    """Return the YAML files behind ``path``: the file itself, or a folder's ``*.yaml``.
+
+    Args:
+        path: a ``.yaml`` file or a folder of them.
+
+    Returns:
+        The files, sorted by name.
+
+    Raises:
+        KnowledgeError: the path does not exist or holds no YAML file.
+    """
+    if path.is_dir():
+        files = sorted(p for p in path.glob("*.yaml") if p.is_file())
+        if not files:
+            raise KnowledgeError([f"{path}: no *.yaml knowledge file in this folder"])
+        return files
+    if not path.exists():
+        raise KnowledgeError([f"{path}: no such file"])
+    return [path]
+
+
+def load_knowledge(path: str | Path = DEFAULT_KNOWLEDGE_PATH) -> KnowledgeBase:
+    """Load and validate a knowledge file, or every ``*.yaml`` file of a folder.
+
+    Args:
+        path: the file or folder (default: the ``knowledge/`` folder of this project).
+
+    Returns:
+        The validated knowledge.
+
+    Raises:
+        KnowledgeError: with every problem found, each as ``path:line: message``.
+    """
+    files = knowledge_files(Path(path))
+    builder = _Builder()
+    parsed = [(file, builder.parse_file(file)) for file in files]
+    # Two passes, so that an entry of one file may cite a reference or use a
+    # topic declared in another file of the same folder.
+    for parts in (
+        ("references", "topics"),
+        ("general", "caution", "urgent", "other_drugs", "drugs"),
+    ):
+        for file, fields in parsed:
+            if fields is not None:
+                builder.add_parts(file, fields, parts)
+    return builder.finish([str(f) for f in files])
+
+
+class _Builder:
+    """Collects the parts of one or more files, then cross-checks them."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.references: dict[str, tuple[Reference, str]] = {}
+        self.topics: dict[str, tuple[Topic, str]] = {}
+        self.general: list[Entry] = []
+        self.general_where: dict[str, str] = {}
+        self.caution: Entry | None = None
+        self.urgent: Entry | None = None
+        self.other_drugs: list[str] = []
+        self.drugs: list[Drug] = []
+        self.drug_where: dict[str, str] = {}
+        # Entries to cross-check once every file is read: (where, label, entry).
+        self.cited: list[tuple[str, str, Entry]] = []
+        self.names: dict[str, tuple[str, str]] = {}
+        self.file = ""
+
+    # -- helpers ------------------------------------------------------------------
+
+    def where(self, node: yaml.Node) -> str:
+        return f"{self.file}:{node.start_mark.line + 1}"
+
+    def problem(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(f"{self.where(node)}: {message}")
+
+    def mapping(self, node: yaml.Node, label: str) -> dict[str, yaml.Node] | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, f"{label}: expected a mapping of keys to values")
+            return None
+        result: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                self.problem(key_node, f"{label}: keys must be plain words")
+                continue
+            if key in result:
+                self.problem(key_node, f"{label}: key '{key}' appears twice")
+            result[key] = value_node
+        return result
+
+    def unknown_keys(
+        self, fields: dict[str, yaml.Node], allowed: Iterable[str], label: str
+    ) -> None:
+        allowed_set = set(allowed)
+        for key, value in fields.items():
+            if key not in allowed_set:
+                self.problem(
+                    value,
+                    f"{label}: unknown key '{key}' (allowed: {', '.join(sorted(allowed_set))})",
+                )
+
+    def text(
+        self,
+        fields: dict[str, yaml.Node],
+        key: str,
+        owner: yaml.Node,
+        label: str,
+        *,
+        required: bool = True,
+    ) -> str | None:
+        node = fields.get(key)
+        if node is None:
+            if required:
+                self.problem(owner, f"{label}: missing '{key}'")
+            return None
+        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+            self.problem(node, f"{label}: '{key}' must be text")
+            return None
+        value = " ".join(str(node.value).split())
+        if not value:
+            self.problem(node, f"{label}: '{key}' is empty")
+            return None
+        return value
+
+    def text_list(
+        self,
+        fields: dict[str, yaml.Node],
+        key: str,
+        owner: yaml.Node,
+        label: str,
+        *,
+        required: bool = True,
+        allow_empty: bool = False,
+    ) -> tuple[str, ...]:
+        node = fields.get(key)
+        if node is None:
+            if required:
+                self.problem(owner, f"{label}: missing '{key}'")
+            return ()
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(node, f"{label}: '{key}' must be a list")
+            return ()
+        values: list[str] = []
+        for item in node.value:
+            if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
+                self.problem(item, f"{label}: every item of '{key}' must be non-empty text")
+                continue
+            values.append(" ".join(str(item.value).split()))
+        if not values and not allow_empty:
+            self.problem(node, f"{label}: '{key}' is empty")
+        return tuple(values)
+
+    def identifier(self, fields: dict[str, yaml.Node], owner: yaml.Node, label: str) -> str | None:
+        value = self.text(fields, "id", owner, label)
+        if value is not None and not _ID_RE.match(value):
+            self.problem(
+                fields["id"],
+                f"{label}: id '{value}' must be lowercase letters, digits and dashes",
+            )
+            return None
+        return value
+
+    # -- parts --------------------------------------------------------------------
+
+    def parse_file(self, file: Path) -> dict[str, yaml.Node] | None:
+        """Read one file into its top-level fields, or record why it cannot be read."""
+        self.file = str(file)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problems.append(f"{file}:1: cannot read the file: {exc}")
+            return None
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark is not None else 1
+            detail = " ".join(str(exc.problem or exc).split())
+            self.problems.append(f"{file}:{line}: YAML syntax error: {detail}")
+            return None
+        except yaml.YAMLError as exc:
+            self.problems.append(f"{file}:1: YAML error: {exc}")
+            return None
+        if root is None:
+            self.problems.append(f"{file}:1: the file is empty")
+            return None
+        fields = self.mapping(root, "file")
+        if fields is None:
+            return None
+        self.unknown_keys(
+            fields,
+            ("references", "topics", "general", "caution", "urgent", "other_drugs", "drugs"),
+            "file",
+        )
+        return fields
+
+    def add_parts(self, file: Path, fields: dict[str, yaml.Node], parts: tuple[str, ...]) -> None:
+        """Add the listed top-level parts of one parsed file."""
+        self.file = str(file)
+        adders = {
+            "references": self.add_reference,
+            "topics": self.add_topic,
+            "general": self.add_general,
+            "drugs": self.add_drug,
+        }
+        for key in parts:
+            node = fields.get(key)
+            if node is None:
+                continue
+            if key == "caution":
+                self.caution = self.single_entry(node, "caution", self.caution)
+            elif key == "urgent":
+                self.urgent = self.single_entry(node, "urgent", self.urgent)
+            elif key == "other_drugs":
+                self.other_drugs.extend(
+                    self.text_list(fields, "other_drugs", node, "other_drugs", allow_empty=True)
+                )
+            elif not isinstance(node, yaml.SequenceNode):
+                self.problem(node, f"'{key}' must be a list")
+            else:
+                for item in node.value:
+                    adders[key](item)
+
+    def add_reference(self, node: yaml.Node) -> None:
+        fields = self.mapping(node, "reference")
+        if fields is None:
+            return
+        ref_id = self.text(fields, "id", node, "reference")
+        label = f"reference {ref_id}" if ref_id else "reference"
+        self.unknown_keys(fields, ("id", "citation", "link"), label)
+        citation = self.text(fields, "citation", node, label)
+        link = self.text(fields, "link", node, label, required=False)
+        if link is not None and not link.startswith("https://"):
+            self.problem(fields["link"], f"{label}: link must start with https://")
+        if ref_id is None or citation is None:
+            return
+        if ref_id in self.references:
+            self.problem(
+                node, f"{label}: duplicate reference id (first at {self.references[ref_id][1]})"
+            )
+            return
+        self.references[ref_id] = (Reference(ref_id, citation, link), self.where(node))
+
+    def add_topic(self, node: yaml.Node) -> None:
+        fields = self.mapping(node, "topic")
+        if fields is None:
+            return
+        topic_id = self.identifier(fields, node, "topic")
+        label = f"topic '{topic_id}'" if topic_id else "topic"
+        self.unknown_keys(fields, ("id", "title", "phrases"), label)
+        title = self.text(fields, "title", node, label)
+        phrases = self.text_list(fields, "phrases", node, label)
+        if topic_id is None or title is None:
+            return
+        if topic_id in self.topics:
+            self.problem(node, f"{label}: duplicate topic id (first at {self.topics[topic_id][1]})")
+            return
+        self.topics[topic_id] = (
+            Topic(topic_id, title, _lower(phrases)),
+            self.where(node),
+        )
+
+    def entry(
+        self,
+        node: yaml.Node,
+        fields: dict[str, yaml.Node],
+        *,
+        key: str,
+        drug_id: str | None,
+        topic_id: str,
+        label: str,
+        title: str | None,
+        extra_keys: Iterable[str] = (),
+    ) -> Entry | None:
+        self.unknown_keys(
+            fields, ("id", "title", "phrases", "answer", "references", *extra_keys), label
+        )
+        answer = self.text(fields, "answer", node, label)
+        refs = tuple(
+            _ref_id(r) for r in self.text_list(fields, "references", node, label, allow_empty=True)
+        )
+        phrases = self.text_list(fields, "phrases", node, label, required=False)
+        own_title = self.text(fields, "title", node, label, required=False)
+        if answer is None:
+            return None
+        entry = Entry(
+            key=key,
+            drug_id=drug_id,
+            topic_id=topic_id,
+            title=own_title or title or topic_id,
+            phrases=_lower(phrases),
+            answer=answer,
+            references=refs,
+            source_line=node.start_mark.line + 1,
+        )
+        self.cited.append((self.where(fields.get("answer", node)), label, entry))
+        return entry
+
+    def add_general(self, node: yaml.Node) -> None:
+        fields = self.mapping(node, "general entry")
+        if fields is None:
+            return
+        entry_id = self.identifier(fields, node, "general entry")
+        label = f"general entry '{entry_id}'" if entry_id else "general entry"
+        if "title" not in fields:
+            self.problem(node, f"{label}: missing 'title'")
+        entry = self.entry(
+            node,
+            fields,
+            key=f"general.{entry_id}",
+            drug_id=None,
+            topic_id=entry_id or "",
+            label=label,
+            title=None,
+        )
+        if entry is None or entry_id is None:
+            return
+        if entry_id in self.general_where:
+            self.problem(node, f"{label}: duplicate id (first at {self.general_where[entry_id]})")
+            return
+        self.general_where[entry_id] = self.where(node)
+        self.general.append(entry)
+
+    def single_entry(self, node: yaml.Node, name: str, previous: Entry | None) -> Entry | None:
+        fields = self.mapping(node, name)
+        if fields is None:
+            return previous
+        if previous is not None:
+            self.problem(node, f"'{name}' is defined in more than one file")
+        return self.entry(
+            node,
+            fields,
+            key=f"general.{name}",
+            drug_id=None,
+            topic_id=name,
+            label=name,
+            title=name.capitalize(),
+        )
+
+    def add_drug(self, node: yaml.Node) -> None:
+        fields = self.mapping(node, "drug")
+        if fields is None:
+            return
+        drug_id = self.identifier(fields, node, "drug")
+        label = f"drug '{drug_id}'" if drug_id else "drug"
+        self.unknown_keys(fields, ("id", "name", "names", "link", "overview", "entries"), label)
+        name = self.text(fields, "name", node, label)
+        names = self.text_list(fields, "names", node, label)
+        link = self.text(fields, "link", node, label, required=False)
+        if link is not None and not link.startswith("https://"):
+            self.problem(fields["link"], f"{label}: link must start with https://")
+        if drug_id is not None and drug_id in self.drug_where:
+            self.problem(node, f"{label}: duplicate drug id (first at {self.drug_where[drug_id]})")
+            return
+        if drug_id is not None:
+            self.drug_where[drug_id] = self.where(node)
+        all_names = tuple(dict.fromkeys(n for n in (drug_id, name, *names) if n))
+        names_node = fields.get("names", node)
+        for alias in all_names:
+            folded = alias.casefold()
+            owner = self.names.get(folded)
+            if owner is not None and owner[0] != drug_id:
+                self.problem(
+                    names_node,
+                    f"{label}: name '{alias}' is already a name of drug '{owner[0]}' ({owner[1]})",
+                )
+            elif owner is None:
+                self.names[folded] = (drug_id or "?", self.where(names_node))
+
+        overview: Entry | None = None
+        overview_node = fields.get("overview")
+        if overview_node is None:
+            self.problem(node, f"{label}: missing 'overview'")
+        else:
+            overview_fields = self.mapping(overview_node, f"overview of '{drug_id}'")
+            if overview_fields is not None:
+                overview = self.entry(
+                    overview_node,
+                    overview_fields,
+                    key=f"{drug_id}.overview",
+                    drug_id=drug_id,
+                    topic_id="overview",
+                    label=f"overview of '{drug_id}'",
+                    title=name,
+                )
+
+        entries: list[Entry] = []
+        entries_node = fields.get("entries")
+        if entries_node is None:
+            self.problem(node, f"{label}: missing 'entries'")
+        elif not isinstance(entries_node, yaml.SequenceNode):
+            self.problem(entries_node, f"{label}: 'entries' must be a list")
+        else:
+            seen: dict[str, str] = {}
+            for item in entries_node.value:
+                item_fields = self.mapping(item, f"entry of '{drug_id}'")
+                if item_fields is None:
+                    continue
+                topic_id = self.text(item_fields, "id", item, f"entry of '{drug_id}'")
+                entry_label = f"topic '{topic_id}' of '{drug_id}'"
+                topic = self.topics.get(topic_id or "")
+                if topic_id is not None and topic is None:
+                    self.problem(
+                        item_fields["id"],
+                        f"{entry_label}: unknown topic (declare it under 'topics')",
+                    )
+                if topic_id is not None and topic_id in seen:
+                    self.problem(
+                        item, f"{entry_label}: duplicate topic (first at {seen[topic_id]})"
+                    )
+                    continue
+                if topic_id is not None:
+                    seen[topic_id] = self.where(item)
+                entry = self.entry(
+                    item,
+                    item_fields,
+                    key=f"{drug_id}.{topic_id}",
+                    drug_id=drug_id,
+                    topic_id=topic_id or "",
+                    label=entry_label,
+                    title=topic[0].title if topic else None,
+                )
+                if entry is not None and topic_id is not None:
+                    entries.append(entry)
+        if drug_id is None or name is None or overview is None:
+            return
+        self.drugs.append(
+            Drug(
+                id=drug_id,
+                name=name,
+                names=all_names,
+                link=link,
+                overview=overview,
+                entries=tuple(entries),
+            )
+        )
+
+    # -- cross-checks ---------------------------------------------------------------
+
+    def finish(self, sources: list[str]) -> KnowledgeBase:
+        for where, label, entry in self.cited:
+            cited = {_ref_id(m) for m in MARKER_RE.findall(entry.answer)}
+            listed = set(entry.references)
+            for ref_id in entry.references:
+                if ref_id not in self.references:
+                    self.problems.append(f"{where}: {label}: unknown reference {ref_id}")
+            for ref_id in sorted(cited - listed):
+                self.problems.append(
+                    f"{where}: {label}: marker [{ref_id}] is not in its 'references'"
+                )
+            for ref_id in sorted(listed - cited):
+                self.problems.append(
+                    f"{where}: {label}: reference {ref_id} is listed but never cited in the answer"
+                )
+        first = sources[0] if sources else "knowledge"
+        if self.caution is None:
+            self.problems.append(f"{first}:1: missing 'caution'")
+        if self.urgent is None:
+            self.problems.append(f"{first}:1: missing 'urgent'")
+        if not self.drugs and not any("drug" in p for p in self.problems):
+            self.problems.append(f"{first}:1: no drugs")
+        if self.problems or self.caution is None or self.urgent is None:
+            raise KnowledgeError(self.problems)
+        return KnowledgeBase(
+            sources=tuple(sources),
+            references=tuple(ref for ref, _ in self.references.values()),
+            topics=tuple(topic for topic, _ in self.topics.values()),
+            general=tuple(self.general),
+            caution=self.caution,
+            urgent=self.urgent,
+            other_drugs=_lower(self.other_drugs),
+            drugs=tuple(self.drugs),
+        )
+
+
+def _ref_id(value: str) -> str:
+    return value.strip()
+
+
+def _lower(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.casefold() for v in values))
