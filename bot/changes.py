@@ -1,0 +1,96 @@
+"""What changed between two versions of the knowledge, entry by entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.knowledge import Entry, KnowledgeBase
+
+__all__ = ["KnowledgeChanges", "diff_knowledge"]
+
+
+@dataclass(frozen=True)
+class KnowledgeChanges:
+    """Entries and references added, removed or changed by a new knowledge file."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    text_changed: tuple[str, ...]
+    phrases_changed: tuple[str, ...]
+    references_changed: tuple[str, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        """Return True when nothing changed."""
+        return not (
+            self.added
+            or self.removed
+            or self.text_changed
+            or self.phrases_changed
+            or self.references_changed
+        )
+
+    def lines(self) -> list[str]:
+        """Return one line per change, for a reply or the terminal."""
+        out = [f"added: {key}" for key in self.added]
+        out += [f"removed: {key}" for key in self.removed]
+        out += [f"text changed: {key}" for key in self.text_changed]
+        out += [f"phrases changed: {key}" for key in self.phrases_changed]
+        out += [f"reference changed: {key}" for key in self.references_changed]
+        return out
+
+    def summary(self) -> str:
+        """Return a one-line count of the changes."""
+        return (
+            f"{len(self.added)} added, {len(self.removed)} removed, "
+            f"{len(self.text_changed) + len(self.phrases_changed)} changed"
+        )
+
+
+def _all_entries(kb: KnowledgeBase) -> dict[str, Entry]:
+    entries = {entry.key: entry for entry in kb.entries()}
+    entries[kb.caution.key] = kb.caution
+    entries[kb.urgent.key] = kb.urgent
+    for topic in kb.topics:
+        # Topic phrases are shared by all drugs: track them as an entry of their own.
+        entries[f"topic.{topic.id}"] = Entry(
+            f"topic.{topic.id}", None, topic.id, topic.title, topic.phrases, topic.title, ()
+        )
+    for drug in kb.drugs:
+        entries[f"{drug.id}.names"] = Entry(
+            f"{drug.id}.names", drug.id, "names", drug.name, drug.names, drug.link or "", ()
+        )
+    return entries
+
+
+def diff_knowledge(old: KnowledgeBase, new: KnowledgeBase) -> KnowledgeChanges:
+    """Compare two knowledge bases.
+
+    Args:
+        old: the knowledge being replaced.
+        new: the knowledge replacing it.
+
+    Returns:
+        The keys of the entries added, removed, and changed (text, title or
+        cited references; phrases or names), and of the references changed.
+    """
+    before, after = _all_entries(old), _all_entries(new)
+    common = [key for key in after if key in before]
+    old_refs = {r.id: r for r in old.references}
+    new_refs = {r.id: r for r in new.references}
+    return KnowledgeChanges(
+        added=tuple(k for k in after if k not in before)
+        + tuple(f"reference {r}" for r in new_refs if r not in old_refs),
+        removed=tuple(k for k in before if k not in after)
+        + tuple(f"reference {r}" for r in old_refs if r not in new_refs),
+        text_changed=tuple(
+            k
+            for k in common
+            if (before[k].answer, before[k].title, before[k].references)
+            != (after[k].answer, after[k].title, after[k].references)
+        ),
+        phrases_changed=tuple(k for k in common if before[k].phrases != after[k].phrases),
+        references_changed=tuple(
+            r for r in new_refs if r in old_refs and old_refs[r] != new_refs[r]
+        ),
+    )

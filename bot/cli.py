@@ -1,0 +1,175 @@
+"""The command line: ``ask``, ``chat``, ``check``, ``diff`` and ``run``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.answers import Answer, render_plain
+from bot.changes import diff_knowledge
+from bot.conversation import ConversationMemory
+from bot.knowledge import DEFAULT_KNOWLEDGE_PATH, KnowledgeError, load_knowledge
+from bot.live import LoadedKnowledge
+
+__all__ = ["main"]
+
+logger = logging.getLogger(__name__)
+
+
+def _knowledge_path(value: str | None) -> Path:
+    return Path(value or os.environ.get("KNOWLEDGE_PATH") or DEFAULT_KNOWLEDGE_PATH)
+
+
+def _print_problems(error: KnowledgeError, out: TextIO) -> None:
+    for problem in error.problems:
+        print(problem, file=out)
+    count = len(error.problems)
+    print(f"{count} problem{'s' if count != 1 else ''} found", file=out)
+
+
+def _load(path: Path) -> LoadedKnowledge | None:
+    try:
+        return LoadedKnowledge.load(path)
+    except KnowledgeError as error:
+        _print_problems(error, sys.stderr)
+        return None
+
+
+def _as_json(answer: Answer) -> str:
+    return json.dumps(
+        {"text": render_plain(answer), "drugs": list(answer.drugs), "topics": list(answer.topics)},
+        ensure_ascii=False,
+    )
+
+
+def _ask(args: argparse.Namespace) -> int:
+    knowledge = _load(_knowledge_path(args.knowledge))
+    if knowledge is None:
+        return 1
+    questions: Iterable[str] = [args.question] if args.question is not None else sys.stdin
+    first = True
+    for line in questions:
+        question = line.rstrip("\n")
+        if args.question is None and not question.strip():
+            continue
+        answer = knowledge.answer(question)
+        if args.json:
+            print(_as_json(answer))
+        else:
+            if not first:
+                print("\n" + "-" * 40)
+            print(render_plain(answer))
+        first = False
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    knowledge = _load(_knowledge_path(args.knowledge))
+    if knowledge is None:
+        return 1
+    memory = ConversationMemory()
+    print("Ask about an ITP immunosuppressant (an empty line or Ctrl-D quits).")
+    while True:
+        try:
+            question = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not question.strip():
+            return 0
+        answer = knowledge.answer(question, memory.recall("console"))
+        memory.remember("console", answer.context)
+        print(render_plain(answer) + "\n")
+
+
+def _check(args: argparse.Namespace) -> int:
+    path = _knowledge_path(args.path)
+    try:
+        kb = load_knowledge(path)
+    except KnowledgeError as error:
+        _print_problems(error, sys.stdout)
+        return 1
+    print(f"{path}: OK: {kb.summary()}")
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    try:
+        old, new = load_knowledge(Path(args.old)), load_knowledge(Path(args.new))
+    except KnowledgeError as error:
+        _print_problems(error, sys.stdout)
+        return 1
+    changes = diff_knowledge(old, new)
+    for line in changes.lines():
+        print(line)
+    print(changes.summary() if not changes.is_empty else "no changes")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    # Imported here so that ask/check work without touching the Telegram stack.
+    from bot.settings import Settings, SettingsError
+    from bot.telegram_app import run_bot
+
+    try:
+        settings = Settings.from_env(os.environ)
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    try:
+        run_bot(settings)
+    except KnowledgeError as error:
+        _print_problems(error, sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``python -m bot``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="ITP medication helper: cited answers about ITP immunosuppressants.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ask = commands.add_parser(
+        "ask", help="answer a question (or one question per line of stdin) in the terminal"
+    )
+    ask.add_argument("question", nargs="?", help="the question; omit to read stdin")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.add_argument("--knowledge", help="knowledge file or folder (default: KNOWLEDGE_PATH)")
+    ask.set_defaults(handler=_ask)
+
+    chat = commands.add_parser("chat", help="talk to the bot in the terminal, with follow-ups")
+    chat.add_argument("--knowledge", help="knowledge file or folder (default: KNOWLEDGE_PATH)")
+    chat.set_defaults(handler=_chat)
+
+    check = commands.add_parser("check", help="validate a knowledge file or folder")
+    check.add_argument("path", nargs="?", help="file or folder (default: KNOWLEDGE_PATH)")
+    check.set_defaults(handler=_check)
+
+    diff = commands.add_parser("diff", help="show what changed between two knowledge files")
+    diff.add_argument("old")
+    diff.add_argument("new")
+    diff.set_defaults(handler=_diff)
+
+    run = commands.add_parser("run", help="start the Telegram bot (configured by environment)")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``python -m bot`` with ``argv``; return the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO" if args.command == "run" else "WARNING"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    status: int = args.handler(args)
+    return status

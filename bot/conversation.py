@@ -1,0 +1,72 @@
+"""Short-lived memory of what each chat last asked about, for follow-up questions."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from bot.answers import Context
+
+__all__ = ["DEFAULT_MEMORY_SECONDS", "ConversationMemory"]
+
+DEFAULT_MEMORY_SECONDS = 15 * 60
+
+
+class ConversationMemory:
+    """Remember the drugs and topics of each chat's last answer for a while.
+
+    Only drug and topic ids are kept, never the text of a message, and the
+    oldest chats are forgotten first once ``max_chats`` is reached, so memory
+    use stays bounded however many people write.
+    """
+
+    def __init__(
+        self,
+        ttl_seconds: float = DEFAULT_MEMORY_SECONDS,
+        max_chats: int = 50_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_chats
+        self._clock = clock
+        self._chats: OrderedDict[Hashable, tuple[float, Context]] = OrderedDict()
+
+    def recall(self, chat: Hashable) -> Context | None:
+        """Return the chat's last context if it is recent enough.
+
+        Args:
+            chat: the chat's key.
+
+        Returns:
+            The context, or None when there is none or it has expired.
+        """
+        item = self._chats.get(chat)
+        if item is None:
+            return None
+        at, context = item
+        if self._clock() - at > self._ttl:
+            del self._chats[chat]
+            return None
+        return context
+
+    def remember(self, chat: Hashable, context: Context | None) -> None:
+        """Store the context of the chat's latest answer (None keeps the previous one).
+
+        Args:
+            chat: the chat's key.
+            context: what the latest answer was about.
+        """
+        if context is None:
+            return
+        self._chats[chat] = (self._clock(), context)
+        self._chats.move_to_end(chat)
+        while len(self._chats) > self._max:
+            self._chats.popitem(last=False)
+
+    def forget(self, chat: Hashable) -> None:
+        """Drop what the chat asked about."""
+        self._chats.pop(chat, None)
+
+    def __len__(self) -> int:
+        return len(self._chats)
