@@ -162,6 +162,10 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         )
     if match.urgent and not topics:
         topics = ["side-effects"]
+    if match.other_drugs and not topics:
+        # "azithromycin with dapsone ok?": a covered drug next to another drug is
+        # a question about taking them together.
+        topics = ["interactions"]
     for drug in covered:
         builder.add_drug(drug, match, topics)
     return builder.build("answer", drugs=tuple(d.id for d in covered))
@@ -171,17 +175,28 @@ def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) ->
     builder = _AnswerBuilder(kb)
     if match.urgent:
         builder.urgent = _section(kb.urgent, "")
-    if match.other_drugs:
+    if match.other_drugs and not (match.across and match.entries):
+        # "which one is given alongside prednisone" asks which covered drug; anything
+        # else naming only a drug we do not cover gets no fact at all.
         return _not_covered(kb, match.other_drugs)
-    for key in match.entries:
-        entry = kb.find_entry(key)
-        if entry is not None:
-            builder.add_entry(entry)
-    if not builder.sections:
-        for entry_id in match.general:
+    prefer_general = match.about_class or not match.entries
+    if (
+        match.general
+        and prefer_general
+        and (match.about_class or match.across or match.general_score >= 2)
+    ):
+        # The class-level entries answer questions about immunosuppressants as a
+        # group; "what immunosuppressants are" only when nothing more precise matched.
+        chosen = [g for g in match.general if g != "about"] or list(match.general)
+        for entry_id in chosen:
             general = kb.general_entry(entry_id)
             if general is not None:
                 builder.add_entry(general)
+    if not builder.sections:
+        for key in match.entries:
+            entry = kb.find_entry(key)
+            if entry is not None:
+                builder.add_entry(entry)
     if not builder.sections and topics:
         topic_id = topics[0]
         fallback = kb.general_entry(topic_id)

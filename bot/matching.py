@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 from bot.knowledge import KnowledgeBase
 
@@ -88,6 +88,24 @@ _UNCOVERED_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# Texting shorthand, expanded before matching.
+_SHORTHAND = {
+    "wrk": "work",
+    "wrks": "works",
+    "efx": "effects",
+    "sfx": "side effects",
+    "preg": "pregnant",
+    "bc": "because",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "meds": "medicine",
+    "med": "medicine",
+}
+# "how does X work" asks how a drug works, however many words X has; "how long" does not.
+_HOW_IT_WORKS_RE = re.compile(r"\bhow (does|do|did|would|will) (?!.*\blong\b).{0,60}\bwork")
+# The question is about immunosuppressants as a class rather than one drug.
+_CLASS_RE = re.compile(r"\b(immunosuppress\w*|immune suppress\w*|anti ?rejection)\b")
 _GREETING_RE = re.compile(
     r"^(hi+|hello+|hey+|hiya|yo|good (morning|afternoon|evening)|howdy|greetings|start)\b"
 )
@@ -113,6 +131,10 @@ class Match:
     urgent: bool = False
     uncovered_topic: str | None = None
     across: bool = False
+    about_class: bool = False
+    """The question names immunosuppressants as a class."""
+    general_score: int = 0
+    """How strongly the best class-level entry matched (words of its phrase)."""
     follow_up: bool = False
     greeting: bool = False
     thanks: bool = False
@@ -204,7 +226,20 @@ class Matcher:
                 word, self._single_others, scorer=OSA.distance, score_cutoff=limit + 1
             )
             covered_ok = covered is not None and covered[0][0] == word[0]
-            if covered_ok and covered is not None and (other is None or covered[1] < other[1]):
+            if (
+                covered_ok
+                and covered is not None
+                and (
+                    other is None
+                    or covered[1] < other[1]
+                    # Equally close by edits: the closer by insertions and deletions wins
+                    # ("cyclosprine" lost a letter of cyclosporine; it is no cycloserine).
+                    or (
+                        covered[1] == other[1]
+                        and Indel.distance(word, covered[0]) < Indel.distance(word, other[0])
+                    )
+                )
+            ):
                 result = ("covered", self.names[(covered[0],)])
             elif other is not None and other[1] <= limit:
                 result = ("other", other[0])
@@ -240,14 +275,17 @@ class Matcher:
         Returns:
             The drugs, topics and cues found in it.
         """
-        normalized = normalize(text)
-        words = tuple(_stem(w) for w in normalized.split()[:_MAX_WORDS])
+        normalized = " ".join(_SHORTHAND.get(w, w) for w in normalize(text).split()[:_MAX_WORDS])
+        words = tuple(_stem(w) for w in normalized.split())
         if not words:
             return Match(words=())
 
         drugs: list[str] = []
         others: list[str] = []
+        # used: a covered drug's name, never read as a phrase; other: a drug we do not
+        # cover, still readable as a phrase ("given alongside prednisone").
         used = [False] * len(words)
+        other = [False] * len(words)
         # Multi-word names first ("mycophenolate mofetil", "cyclosporin a"), then
         # names written as two words ("cell cept"), then single words.
         for size in (3, 2):
@@ -257,34 +295,34 @@ class Matcher:
                 chunk = words[i : i + size]
                 joined = ("".join(chunk),)
                 drug = self.names.get(chunk) or self.names.get(joined)
-                other = self.other_names.get(chunk) or self.other_names.get(joined)
+                other_name = self.other_names.get(chunk) or self.other_names.get(joined)
                 if drug is not None:
                     drugs.append(drug)
-                elif other is not None:
-                    others.append(other)
-                else:
-                    continue
-                used[i : i + size] = [True] * size
+                    used[i : i + size] = [True] * size
+                elif other_name is not None:
+                    others.append(other_name)
+                    other[i : i + size] = [True] * size
         for i, word in enumerate(words):
-            if used[i]:
+            if used[i] or other[i]:
                 continue
             drug = self.names.get((word,))
             if drug is not None:
                 drugs.append(drug)
                 used[i] = True
                 continue
-            other = self.other_names.get((word,))
-            if other is not None:
-                others.append(other)
-                used[i] = True
+            other_name = self.other_names.get((word,))
+            if other_name is not None:
+                others.append(other_name)
+                other[i] = True
                 continue
             fuzzy = self._fuzzy_drug(word)
             if fuzzy is not None:
-                used[i] = True
                 if fuzzy[0] == "covered":
                     drugs.append(fuzzy[1])
+                    used[i] = True
                 else:
                     others.append(fuzzy[1])
+                    other[i] = True
 
         corrected = [w if used[i] else _stem(self._correct(w)) for i, w in enumerate(words)]
         scores: dict[tuple[str, str], int] = {}
@@ -296,6 +334,8 @@ class Matcher:
                     score_key = (target.kind, target.key)
                     scores[score_key] = scores.get(score_key, 0) + target.weight
 
+        if _HOW_IT_WORKS_RE.search(" ".join(corrected)):
+            scores[("topic", "how-it-works")] = scores.get(("topic", "how-it-works"), 0) + 2
         topic_scores: dict[str, int] = {}
         for (kind, target_key), score in scores.items():
             if kind == "topic":
@@ -305,7 +345,8 @@ class Matcher:
                 topic_scores[topic_id] = topic_scores.get(topic_id, 0) + score
         topics = _best(topic_scores)
         entries = tuple(k for (kind, k), _ in _ranked(scores) if kind == "entry")
-        general = tuple(k for (kind, k), _ in _ranked(scores) if kind == "general")
+        general_ranked = [(k, score) for (kind, k), score in _ranked(scores) if kind == "general"]
+        general = tuple(k for k, _ in general_ranked)
 
         uncovered = next(
             (name for name, pattern in _UNCOVERED_TOPICS if pattern.search(normalized)), None
@@ -321,6 +362,8 @@ class Matcher:
             urgent=("urgent", "urgent") in scores,
             uncovered_topic=uncovered,
             across=bool(_ACROSS_RE.search(normalized)),
+            about_class=bool(_CLASS_RE.search(normalized)),
+            general_score=general_ranked[0][1] if general_ranked else 0,
             follow_up=bool(_FOLLOW_UP_RE.search(normalized)),
             greeting=bool(_GREETING_RE.search(normalized)),
             thanks=bool(_THANKS_RE.search(normalized)),

@@ -20,6 +20,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 EVALUATION_PATH = Path(__file__).resolve().parent / "evaluation.yaml"
 URGENT_OPENING = "contact your doctor now"
+#: The last report computed in this process, for pytest's terminal summary.
+LAST_REPORT: list[Report] = []
 
 
 @dataclass
@@ -72,7 +74,7 @@ def check_item(item: dict[str, Any], reply: dict[str, Any]) -> list[str]:
             problems.append(f"missing fact {fact!r}")
     if item.get("urgent") and not reply["text"].lower().startswith(URGENT_OPENING):
         problems.append("does not open with 'Contact your doctor now'")
-    if not expected and reply["topics"]:
+    if not expected and not item.get("facts") and reply["topics"]:
         problems.append(f"gave entries {reply['topics']} for an uncovered question")
     return problems
 
@@ -105,7 +107,9 @@ def evaluate(path: Path = EVALUATION_PATH) -> Report:
             cat.failures.append(f"{item['q']!r}: {'; '.join(problems)}")
         else:
             cat.passed += 1
-    return Report(dict(categories))
+    report = Report(dict(categories))
+    LAST_REPORT[:] = [report]
+    return report
 
 
 if __name__ == "__main__":
