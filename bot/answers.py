@@ -233,7 +233,10 @@ def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) ->
         return Answer(
             kind="greeting",
             urgent=None,
-            notices=(f"{opening} {_coverage(kb)} Ask me, for example: grapefruit cyclosporine?",),
+            notices=(
+                f"{opening} {_coverage(kb)} Ask me about side effects, how long one takes "
+                "to work, interactions, tests or pregnancy.",
+            ),
             sections=(),
             references=(),
             caution=None,

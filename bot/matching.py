@@ -72,7 +72,9 @@ _DOSE_RE = re.compile(
 _UNCOVERED_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "missed doses",
-        re.compile(r"\b(miss(ed)?|forg[oe]t+(en)?|skip(ped)?) (a |my |one )?(dose|pill|tablet)"),
+        re.compile(
+            r"\b(miss(ed|ing)?|forg[oe]t+(en)?|skip(ped|ping)?)\b.{0,40}\b(dose|pill|tablet)"
+        ),
     ),
     (
         "storage",
@@ -326,13 +328,20 @@ class Matcher:
 
         corrected = [w if used[i] else _stem(self._correct(w)) for i, w in enumerate(words)]
         scores: dict[tuple[str, str], int] = {}
-        for size in range(min(_MAX_PHRASE_WORDS, len(corrected)), 0, -1):
-            for i in range(len(corrected) - size + 1):
-                if any(used[i : i + size]):
-                    continue
-                for target in self.phrases.get(tuple(corrected[i : i + size]), ()):
-                    score_key = (target.kind, target.key)
-                    scores[score_key] = scores.get(score_key, 0) + target.weight
+        # Red-flag phrases first: their words ("blood" in "vomiting blood") then say
+        # nothing more about the topic, which defaults to side effects.
+        for urgent_pass in (True, False):
+            for size in range(min(_MAX_PHRASE_WORDS, len(corrected)), 0, -1):
+                for i in range(len(corrected) - size + 1):
+                    if any(used[i : i + size]):
+                        continue
+                    for target in self.phrases.get(tuple(corrected[i : i + size]), ()):
+                        if (target.kind == "urgent") != urgent_pass:
+                            continue
+                        score_key = (target.kind, target.key)
+                        scores[score_key] = scores.get(score_key, 0) + target.weight
+                        if urgent_pass:
+                            used[i : i + size] = [True] * size
 
         if _HOW_IT_WORKS_RE.search(" ".join(corrected)):
             scores[("topic", "how-it-works")] = scores.get(("topic", "how-it-works"), 0) + 2

@@ -1,0 +1,195 @@
+"""The answer composer and renderers: citations, caution, notices, escaping, splitting."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from bot.answers import (
+    TELEGRAM_MESSAGE_LIMIT,
+    Answer,
+    Context,
+    Section,
+    answer_for_callback,
+    answer_question,
+    render_html,
+    render_plain,
+    split_message,
+)
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.matching import Matcher
+
+MARKER = re.compile(r"\[([A-Za-z0-9_-]+)\]")
+DOSE_AMOUNT = re.compile(r"\b\d+(\.\d+)?\s*(mg|milligrams?|mcg|g)\b", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge()
+
+
+@pytest.fixture(scope="module")
+def matcher(kb: KnowledgeBase) -> Matcher:
+    return Matcher.build(kb)
+
+
+def ask(kb: KnowledgeBase, matcher: Matcher, text: str, context: Context | None = None) -> Answer:
+    return answer_question(kb, matcher, text, context)
+
+
+def test_entry_answer_cites_its_references_and_carries_the_caution(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    answer = ask(kb, matcher, "grapefruit cyclosporine?")
+    assert answer.kind == "answer"
+    assert answer.drugs == ("cyclosporine",)
+    assert answer.topics == ("cyclosporine.interactions",)
+    text = render_plain(answer)
+    assert "Grapefruit juice" in text
+    assert "[5]" in text and "[6]" in text
+    assert answer.caution is not None and answer.caution.text in text
+    # Every marker in the text has its reference listed under the answer, and back.
+    cited = set(MARKER.findall(text.split("Sources:")[0]))
+    listed = {ref.id for ref in answer.references}
+    assert cited == listed
+    assert "[5] Schwarz UI et al." in text
+
+
+def test_every_entry_renders_with_all_its_references(kb: KnowledgeBase) -> None:
+    for entry in kb.entries():
+        answer = answer_for_callback(kb, f"e:{entry.key}")
+        assert answer is not None, entry.key
+        listed = {ref.id for ref in answer.references}
+        assert set(entry.references) <= listed, entry.key
+        assert not DOSE_AMOUNT.search(render_plain(answer)), entry.key
+
+
+def test_drug_only_gives_overview_with_topic_buttons(kb: KnowledgeBase, matcher: Matcher) -> None:
+    answer = ask(kb, matcher, "imuran")
+    assert answer.topics == ("azathioprine.overview",)
+    assert [b.data for b in answer.buttons][:2] == [
+        "e:azathioprine.how-it-works",
+        "e:azathioprine.time-to-work",
+    ]
+    assert all(len(b.data.encode()) <= 64 for b in answer.buttons)
+
+
+def test_two_drugs_get_both_answers(kb: KnowledgeBase, matcher: Matcher) -> None:
+    answer = ask(kb, matcher, "cyclosporine vs cellcept side effects")
+    assert answer.drugs == ("cyclosporine", "mycophenolate")
+    assert answer.topics == ("cyclosporine.side-effects", "mycophenolate.side-effects")
+
+
+def test_dose_question_gives_no_amount(kb: KnowledgeBase, matcher: Matcher) -> None:
+    answer = ask(kb, matcher, "how many mg of imuran should I take")
+    text = render_plain(answer)
+    assert text.startswith("I can't give a dose: how much to take is for the doctor")
+    assert answer.drugs == ("azathioprine",)
+    assert not DOSE_AMOUNT.search(text)
+
+
+def test_red_flag_leads_with_contact_your_doctor(kb: KnowledgeBase, matcher: Matcher) -> None:
+    answer = ask(kb, matcher, "vomiting blood on cellcept")
+    text = render_plain(answer)
+    assert text.startswith("Contact your doctor now")
+    assert answer.topics == ("mycophenolate.side-effects",)
+    assert render_html(answer)[0].startswith("\u26a0\ufe0f <b>Contact your doctor now")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["tacrolimus side effects", "everolimus grapefruit", "hello how is the weather", "💊❓"],
+)
+def test_uncovered_questions_state_no_fact(
+    kb: KnowledgeBase, matcher: Matcher, question: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.drugs == ()
+    assert answer.sections == ()
+    assert answer.references == ()
+    text = render_plain(answer)
+    assert "kidney" not in text and "grapefruit" not in text.lower()
+
+
+def test_look_alike_reply_names_the_drug_and_what_is_covered(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    text = render_plain(ask(kb, matcher, "tacrolimus side effects"))
+    assert text.startswith("I can't answer that: tacrolimus is not covered.")
+    assert "azathioprine (Imuran, Azamun)" in text
+    assert "ask your doctor or pharmacist" in text
+
+
+def test_missing_topic_says_so_and_points_to_the_doctor(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    answer = ask(kb, matcher, "how long before cellcept works")
+    assert answer.notices == (
+        "My sources say nothing about how long it takes to work for mycophenolate mofetil. "
+        "Please ask your doctor or pharmacist.",
+    )
+    assert answer.drugs == ("mycophenolate",)
+
+
+def test_follow_up_uses_the_context(kb: KnowledgeBase, matcher: Matcher) -> None:
+    first = ask(kb, matcher, "imuran")
+    follow = ask(kb, matcher, "and the side effects?", first.context)
+    assert follow.topics == ("azathioprine.side-effects",)
+    alone = ask(kb, matcher, "and the side effects?")
+    assert alone.kind == "clarify"
+    assert alone.drugs == ()
+
+
+def test_follow_up_with_another_drug_keeps_the_topic(kb: KnowledgeBase, matcher: Matcher) -> None:
+    first = ask(kb, matcher, "imuran side effects")
+    follow = ask(kb, matcher, "and cellcept?", first.context)
+    assert follow.topics == ("mycophenolate.side-effects",)
+
+
+def test_topic_across_drugs(kb: KnowledgeBase, matcher: Matcher) -> None:
+    answer = ask(kb, matcher, "does grapefruit interact with any of these")
+    assert answer.drugs == ("cyclosporine", "sirolimus")
+
+
+def test_callback_for_a_stale_button_is_none(kb: KnowledgeBase) -> None:
+    assert answer_for_callback(kb, "e:nope.nothing") is None
+    assert answer_for_callback(kb, "d:tacrolimus") is None
+    assert answer_for_callback(kb, "garbage") is None
+    assert answer_for_callback(kb, "e:general.caution") is None
+
+
+def test_html_escapes_every_piece_of_text(kb: KnowledgeBase) -> None:
+    answer = answer_for_callback(kb, "e:cyclosporine.interactions")
+    assert answer is not None
+    hostile = replace(
+        answer,
+        notices=("<script>alert(1)</script> & co",),
+        sections=(Section("<b>x", "a < b & c > d", "cyclosporine.interactions", None),),
+    )
+    html_text = "".join(render_html(hostile))
+    assert "<script>" not in html_text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html_text
+    assert "<b>&lt;b&gt;x</b>" in html_text
+    assert "a &lt; b &amp; c &gt; d" in html_text
+
+
+def test_split_message_keeps_paragraphs_and_limit() -> None:
+    paragraphs = [f"<b>Title {i}</b>\n" + ("word " * 150).strip() for i in range(20)]
+    text = "\n\n".join(paragraphs)
+    parts = split_message(text)
+    assert len(parts) > 1
+    assert all(len(p) <= TELEGRAM_MESSAGE_LIMIT for p in parts)
+    assert "\n\n".join(parts) == text
+    for part in parts:
+        assert part.count("<b>") == part.count("</b>")
+
+
+def test_split_message_cuts_long_lines_and_words_without_breaking_entities() -> None:
+    long_line = "&amp;" * 2000
+    parts = split_message(long_line, limit=4096)
+    assert all(len(p) <= 4096 for p in parts)
+    assert "".join(parts) == long_line
+    assert all(p.endswith(";") for p in parts)
+    assert split_message("short") == ["short"]
