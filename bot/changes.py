@@ -41,10 +41,9 @@ class KnowledgeChanges:
 
     def summary(self) -> str:
         """Return a one-line count of the changes."""
-        return (
-            f"{len(self.added)} added, {len(self.removed)} removed, "
-            f"{len(self.text_changed) + len(self.phrases_changed)} changed"
-        )
+        changed = {*self.text_changed, *self.phrases_changed}
+        changed.update(f"reference {r}" for r in self.references_changed)
+        return f"{len(self.added)} added, {len(self.removed)} removed, {len(changed)} changed"
 
 
 def _all_entries(kb: KnowledgeBase) -> dict[str, Entry]:

@@ -227,6 +227,8 @@ class _Builder:
         self.cited: list[tuple[str, str, Entry]] = []
         self.names: dict[str, tuple[str, str]] = {}
         self.file = ""
+        self.unreadable = False
+        self.top_keys: set[str] = set()
 
     # -- helpers ------------------------------------------------------------------
 
@@ -251,14 +253,15 @@ class _Builder:
             result[key] = value_node
         return result
 
-    def unknown_keys(
-        self, fields: dict[str, yaml.Node], allowed: Iterable[str], label: str
-    ) -> None:
+    def unknown_keys(self, node: yaml.Node, allowed: Iterable[str], label: str) -> None:
+        if not isinstance(node, yaml.MappingNode):
+            return
         allowed_set = set(allowed)
-        for key, value in fields.items():
-            if key not in allowed_set:
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if isinstance(key, str) and key not in allowed_set:
                 self.problem(
-                    value,
+                    key_node,
                     f"{label}: unknown key '{key}' (allowed: {', '.join(sorted(allowed_set))})",
                 )
 
@@ -332,26 +335,37 @@ class _Builder:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             self.problems.append(f"{file}:1: cannot read the file: {exc}")
+            self.unreadable = True
             return None
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
+            if exc.context_mark is not None and any(
+                word in (exc.context or "") for word in ("flow", "quoted")
+            ):
+                # An unclosed [ { or quote is noticed lines later: name where it opened.
+                mark = exc.context_mark
             line = mark.line + 1 if mark is not None else 1
             detail = " ".join(str(exc.problem or exc).split())
             self.problems.append(f"{file}:{line}: YAML syntax error: {detail}")
+            self.unreadable = True
             return None
         except yaml.YAMLError as exc:
             self.problems.append(f"{file}:1: YAML error: {exc}")
+            self.unreadable = True
             return None
         if root is None:
             self.problems.append(f"{file}:1: the file is empty")
+            self.unreadable = True
             return None
         fields = self.mapping(root, "file")
         if fields is None:
+            self.unreadable = True
             return None
+        self.top_keys.update(fields)
         self.unknown_keys(
-            fields,
+            root,
             ("references", "topics", "general", "caution", "urgent", "other_drugs", "drugs"),
             "file",
         )
@@ -390,7 +404,7 @@ class _Builder:
             return
         ref_id = self.text(fields, "id", node, "reference")
         label = f"reference {ref_id}" if ref_id else "reference"
-        self.unknown_keys(fields, ("id", "citation", "link"), label)
+        self.unknown_keys(node, ("id", "citation", "link"), label)
         citation = self.text(fields, "citation", node, label)
         link = self.text(fields, "link", node, label, required=False)
         if link is not None and not link.startswith("https://"):
@@ -410,7 +424,7 @@ class _Builder:
             return
         topic_id = self.identifier(fields, node, "topic")
         label = f"topic '{topic_id}'" if topic_id else "topic"
-        self.unknown_keys(fields, ("id", "title", "phrases"), label)
+        self.unknown_keys(node, ("id", "title", "phrases"), label)
         title = self.text(fields, "title", node, label)
         phrases = self.text_list(fields, "phrases", node, label)
         if topic_id is None or title is None:
@@ -436,7 +450,7 @@ class _Builder:
         extra_keys: Iterable[str] = (),
     ) -> Entry | None:
         self.unknown_keys(
-            fields, ("id", "title", "phrases", "answer", "references", *extra_keys), label
+            node, ("id", "title", "phrases", "answer", "references", *extra_keys), label
         )
         answer = self.text(fields, "answer", node, label)
         refs = tuple(
@@ -506,7 +520,7 @@ class _Builder:
             return
         drug_id = self.identifier(fields, node, "drug")
         label = f"drug '{drug_id}'" if drug_id else "drug"
-        self.unknown_keys(fields, ("id", "name", "names", "link", "overview", "entries"), label)
+        self.unknown_keys(node, ("id", "name", "names", "link", "overview", "entries"), label)
         name = self.text(fields, "name", node, label)
         names = self.text_list(fields, "names", node, label)
         link = self.text(fields, "link", node, label, required=False)
@@ -616,12 +630,14 @@ class _Builder:
                     f"{where}: {label}: reference {ref_id} is listed but never cited in the answer"
                 )
         first = sources[0] if sources else "knowledge"
-        if self.caution is None:
-            self.problems.append(f"{first}:1: missing 'caution'")
-        if self.urgent is None:
-            self.problems.append(f"{first}:1: missing 'urgent'")
-        if not self.drugs and not any("drug" in p for p in self.problems):
-            self.problems.append(f"{first}:1: no drugs")
+        # Whole-file checks only when every file could be read: a file that did not
+        # parse is one problem, not four.
+        if not self.unreadable:
+            for part in ("caution", "urgent", "drugs"):
+                if part not in self.top_keys:
+                    self.problems.append(f"{first}:1: missing '{part}'")
+            if "drugs" in self.top_keys and not self.drugs and not self.problems:
+                self.problems.append(f"{first}:1: no drugs")
         if self.problems or self.caution is None or self.urgent is None:
             raise KnowledgeError(self.problems)
         return KnowledgeBase(

@@ -566,8 +566,9 @@ class FakeBotApi:
 
     def sent_messages(self, chat_id: int | str | None = None) -> list[JSONDict]:
         """Params of successful ``sendMessage`` calls, optionally for one chat."""
+        # Deep copies: params are shared with the recorded ApiCall objects.
         return [
-            c.params
+            copy.deepcopy(c.params)
             for c in self.calls_to("sendMessage")
             if c.status == HTTPStatus.OK
             and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))

@@ -173,9 +173,9 @@ def test_match_question_builds_its_own_index(kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize(
     ("text", "normalized"),
     [
-        ("St. John’s Wort!!", "st johns wort"),
+        ("St. John\u2019s Wort!!", "st johns wort"),
         ("  IMURAN\tside-effects ", "imuran side effects"),
-        ("ｃｅｌｌｃｅｐｔ", "cellcept"),
+        ("\uff43\uff45\uff4c\uff4c\uff43\uff45\uff50\uff54", "cellcept"),  # full-width letters
         ("a_b", "a b"),
     ],
 )

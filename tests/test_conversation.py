@@ -1,0 +1,140 @@
+"""Tests of bot.conversation: ConversationMemory with a fake clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answers import Context
+from bot.conversation import DEFAULT_MEMORY_SECONDS, ConversationMemory
+
+AZA = Context(drugs=("azathioprine",), topics=("side-effects",))
+CSA = Context(drugs=("cyclosporine",), topics=("interactions",))
+MMF = Context(drugs=("mycophenolate",), topics=())
+
+
+class FakeClock:
+    """A clock that only moves when the test says so."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def test_default_ttl_is_fifteen_minutes() -> None:
+    assert DEFAULT_MEMORY_SECONDS == 900
+
+
+def test_unknown_chat_recalls_nothing(clock: FakeClock) -> None:
+    memory = ConversationMemory(ttl_seconds=60, clock=clock)
+
+    assert memory.recall("nobody") is None
+    assert len(memory) == 0
+
+
+@pytest.mark.parametrize("elapsed", [0, 1, 59.9, 60], ids=["now", "1s", "59.9s", "exactly-ttl"])
+def test_recall_within_ttl(clock: FakeClock, elapsed: float) -> None:
+    memory = ConversationMemory(ttl_seconds=60, clock=clock)
+    memory.remember(42, AZA)
+
+    clock.advance(elapsed)
+
+    assert memory.recall(42) == AZA
+
+
+@pytest.mark.parametrize("elapsed", [60.001, 61, 3600], ids=["just-after", "61s", "1h"])
+def test_expiry_after_ttl(clock: FakeClock, elapsed: float) -> None:
+    memory = ConversationMemory(ttl_seconds=60, clock=clock)
+    memory.remember(42, AZA)
+
+    clock.advance(elapsed)
+
+    assert memory.recall(42) is None
+    assert len(memory) == 0  # the expired chat is dropped, not kept around
+
+
+def test_remembering_again_restarts_the_ttl(clock: FakeClock) -> None:
+    memory = ConversationMemory(ttl_seconds=60, clock=clock)
+    memory.remember(42, AZA)
+    clock.advance(50)
+    memory.remember(42, CSA)
+
+    clock.advance(50)
+
+    assert memory.recall(42) == CSA
+
+
+def test_none_context_keeps_the_previous_one(clock: FakeClock) -> None:
+    memory = ConversationMemory(ttl_seconds=60, clock=clock)
+    memory.remember(42, AZA)
+    clock.advance(30)
+
+    memory.remember(42, None)
+
+    assert memory.recall(42) == AZA
+    clock.advance(31)  # None did not refresh the time: 61 s since AZA was remembered
+    assert memory.recall(42) is None
+
+
+def test_none_context_for_a_new_chat_stores_nothing(clock: FakeClock) -> None:
+    memory = ConversationMemory(ttl_seconds=60, clock=clock)
+
+    memory.remember(7, None)
+
+    assert memory.recall(7) is None
+    assert len(memory) == 0
+
+
+def test_chats_are_kept_apart(clock: FakeClock) -> None:
+    memory = ConversationMemory(ttl_seconds=60, clock=clock)
+
+    memory.remember(1, AZA)
+    memory.remember(2, CSA)
+
+    assert (memory.recall(1), memory.recall(2)) == (AZA, CSA)
+
+
+def test_max_chats_evicts_the_oldest(clock: FakeClock) -> None:
+    memory = ConversationMemory(ttl_seconds=60, max_chats=2, clock=clock)
+    memory.remember("a", AZA)
+    memory.remember("b", CSA)
+
+    memory.remember("c", MMF)
+
+    assert len(memory) == 2
+    assert memory.recall("a") is None
+    assert (memory.recall("b"), memory.recall("c")) == (CSA, MMF)
+
+
+def test_max_chats_counts_a_refreshed_chat_as_newest(clock: FakeClock) -> None:
+    memory = ConversationMemory(ttl_seconds=60, max_chats=2, clock=clock)
+    memory.remember("a", AZA)
+    memory.remember("b", CSA)
+    memory.remember("a", AZA)  # "a" is now the most recent; "b" is the oldest
+
+    memory.remember("c", MMF)
+
+    assert memory.recall("b") is None
+    assert (memory.recall("a"), memory.recall("c")) == (AZA, MMF)
+
+
+def test_forget(clock: FakeClock) -> None:
+    memory = ConversationMemory(ttl_seconds=60, clock=clock)
+    memory.remember(1, AZA)
+    memory.remember(2, CSA)
+
+    memory.forget(1)
+    memory.forget("never seen")  # forgetting an unknown chat is harmless
+
+    assert memory.recall(1) is None
+    assert memory.recall(2) == CSA
+    assert len(memory) == 1
