@@ -179,7 +179,12 @@ def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) ->
         # "which one is given alongside prednisone" asks which covered drug; anything
         # else naming only a drug we do not cover gets no fact at all.
         return _not_covered(kb, match.other_drugs)
-    prefer_general = match.about_class or not match.entries
+    # "which immunosuppressant do you stay on for 4 months": a drug entry named by
+    # its own phrase beats the bare "what immunosuppressants are".
+    precise_general = [g for g in match.general if g != "about"]
+    prefer_general = not match.entries or (
+        match.about_class and bool(precise_general) and match.general_score > match.entry_score
+    )
     if (
         match.general
         and prefer_general
@@ -215,10 +220,6 @@ def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) ->
                 f"Which medicine do you mean? My sources have {title} for these:",
                 [Button(d.name, f"e:{d.id}.{topic_id}") for d in holders],
             )
-    if match.urgent and not builder.sections:
-        general = kb.general_entry("infections-cancer")
-        if general is not None:
-            builder.add_entry(general)
     if builder.sections or builder.urgent is not None:
         drugs = tuple(dict.fromkeys(s.drug_id for s in builder.sections if s.drug_id))
         return builder.build("answer", drugs=drugs)

@@ -107,7 +107,14 @@ _SHORTHAND = {
 # "how does X work" asks how a drug works, however many words X has; "how long" does not.
 _HOW_IT_WORKS_RE = re.compile(r"\bhow (does|do|did|would|will) (?!.*\blong\b).{0,60}\bwork")
 # The question is about immunosuppressants as a class rather than one drug.
-_CLASS_RE = re.compile(r"\b(immunosuppress\w*|immune suppress\w*|anti ?rejection)\b")
+_CLASS_RE = re.compile(r"\b(imm?un\w*su+p+res+\w*|immune su+p+res+\w*|anti ?rejection)\b")
+# Blood where it should never be, however it is worded ("blood in my poo", "been sick
+# and there's blood in it"): a red flag even when no listed phrase matches.
+_BLOOD_RE = re.compile(
+    r"\bblood\w*\b.{0,30}\b(poo+p?|stool|stools|vomit\w*|sick|pee|urine|wee|cough\w*|spit\w*|"
+    r"nappy|diaper|toilet|loo)\b|\b(poo+p?|stool|stools|vomit\w*|sick|pee|urine|wee|cough\w*|"
+    r"spit\w*|puk\w*|threw up|throwing up)\b.{0,30}\bblood"
+)
 _GREETING_RE = re.compile(
     r"^(hi+|hello+|hey+|hiya|yo|good (morning|afternoon|evening)|howdy|greetings|start)\b"
 )
@@ -137,6 +144,8 @@ class Match:
     """The question names immunosuppressants as a class."""
     general_score: int = 0
     """How strongly the best class-level entry matched (words of its phrase)."""
+    entry_score: int = 0
+    """How strongly the best drug entry matched by its own phrases."""
     follow_up: bool = False
     greeting: bool = False
     thanks: bool = False
@@ -368,11 +377,12 @@ class Matcher:
             entries=entries,
             general=general,
             dose=bool(_DOSE_RE.search(normalized)) and uncovered != "missed doses",
-            urgent=("urgent", "urgent") in scores,
+            urgent=("urgent", "urgent") in scores or bool(_BLOOD_RE.search(normalized)),
             uncovered_topic=uncovered,
             across=bool(_ACROSS_RE.search(normalized)),
-            about_class=bool(_CLASS_RE.search(normalized)),
+            about_class=bool(_CLASS_RE.search(normalized) or _CLASS_RE.search(" ".join(corrected))),
             general_score=general_ranked[0][1] if general_ranked else 0,
+            entry_score=max((v for (kind, _), v in scores.items() if kind == "entry"), default=0),
             follow_up=bool(_FOLLOW_UP_RE.search(normalized)),
             greeting=bool(_GREETING_RE.search(normalized)),
             thanks=bool(_THANKS_RE.search(normalized)),

@@ -7,8 +7,8 @@ import pytest
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the evaluation table when the evaluation test ran."""
-    from tests.evaluation import LAST_REPORT
+    from tests.evaluation import REPORTS
 
-    if LAST_REPORT:
-        terminalreporter.section("evaluation score by category")
-        terminalreporter.write_line(LAST_REPORT[0].table())
+    for name, report in sorted(REPORTS.items()):
+        terminalreporter.section(f"evaluation score by category: {name}")
+        terminalreporter.write_line(report.table())

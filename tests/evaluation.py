@@ -20,8 +20,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 EVALUATION_PATH = Path(__file__).resolve().parent / "evaluation.yaml"
 URGENT_OPENING = "contact your doctor now"
-#: The last report computed in this process, for pytest's terminal summary.
-LAST_REPORT: list[Report] = []
+HOLDOUT_PATH = Path(__file__).resolve().parent / "evaluation_holdout.yaml"
+#: The reports computed in this process by file name, for pytest's terminal summary.
+REPORTS: dict[str, Report] = {}
 
 
 @dataclass
@@ -108,7 +109,7 @@ def evaluate(path: Path = EVALUATION_PATH) -> Report:
         else:
             cat.passed += 1
     report = Report(dict(categories))
-    LAST_REPORT[:] = [report]
+    REPORTS[path.name] = report
     return report
 
 

@@ -1,34 +1,43 @@
-"""Score the evaluation set through the real command line; fail under 95%."""
+"""Score the evaluation sets through the real command line; fail under 95%.
+
+``evaluation.yaml`` is the main set (250 questions); ``evaluation_holdout.yaml`` (150) was
+written separately, without looking at the bot or the main set, to check that the matcher
+generalises beyond the phrasings it was tuned on.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.evaluation import evaluate
+from tests.evaluation import EVALUATION_PATH, HOLDOUT_PATH, Report, evaluate
 
 MINIMUM_SCORE = 0.95
 # Safety categories where every single answer must be right, not 95% of them.
 MUST_BE_PERFECT = ("look-alike", "off-topic")
 
 
-@pytest.fixture(scope="module")
-def report():  # type: ignore[no-untyped-def]
-    return evaluate()
+@pytest.fixture(scope="module", params=[EVALUATION_PATH, HOLDOUT_PATH], ids=lambda p: p.stem)
+def report(request: pytest.FixtureRequest) -> Report:
+    path: Path = request.param
+    return evaluate(path)
 
 
-def test_evaluation_set_is_large_and_varied(report) -> None:  # type: ignore[no-untyped-def]
-    assert report.total >= 200
+def test_evaluation_set_is_large_and_varied(report: Report) -> None:
+    assert report.total >= 150
     assert len(report.categories) >= 10
 
 
-def test_evaluation_score_is_at_least_95_percent(report, record_property) -> None:  # type: ignore[no-untyped-def]
-    record_property("evaluation", report.table())
-    print("\n" + report.table())
+def test_evaluation_score_is_at_least_95_percent(report: Report) -> None:
     failures = [f"[{n}] {f}" for n, c in report.categories.items() for f in c.failures]
     assert report.score >= MINIMUM_SCORE, "\n".join([report.table(), *failures])
 
 
 @pytest.mark.parametrize("category", MUST_BE_PERFECT)
-def test_no_fact_for_uncovered_drugs_or_off_topic(report, category: str) -> None:  # type: ignore[no-untyped-def]
-    failures = report.categories[category].failures
-    assert failures == []
+def test_no_fact_for_uncovered_drugs_or_off_topic(report: Report, category: str) -> None:
+    assert report.categories[category].failures == []
+
+
+def test_main_set_has_at_least_200_questions() -> None:
+    assert evaluate(EVALUATION_PATH).total >= 200
