@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -31,6 +31,16 @@ DEFAULT_KNOWLEDGE_PATH = Path(__file__).resolve().parent.parent / "knowledge"
 #: A citation marker in answer text: ``[2]``, ``[D1]``, ``[page]``.
 MARKER_RE = re.compile(r"\[([A-Za-z0-9_-]+)\]")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# libyaml's parser where PyYAML was built with it: the same nodes and line marks, faster.
+_FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """Parse YAML into nodes, fast; on an error, parse again for PyYAML's clearer message."""
+    try:
+        return yaml.compose(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -98,33 +108,41 @@ class KnowledgeBase:
     other_drugs: tuple[str, ...]
     drugs: tuple[Drug, ...]
 
+    # Lookups by id, built once: answers look up entries on the hot path, and a
+    # knowledge file may hold thousands of them.
+    _drugs_by_id: dict[str, Drug] = field(init=False, repr=False, compare=False)
+    _topics_by_id: dict[str, Topic] = field(init=False, repr=False, compare=False)
+    _refs_by_id: dict[str, Reference] = field(init=False, repr=False, compare=False)
+    _general_by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
+    _entries_by_key: dict[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # object.__setattr__: the dataclass is frozen; these are derived, never changed.
+        object.__setattr__(self, "_drugs_by_id", {d.id: d for d in self.drugs})
+        object.__setattr__(self, "_topics_by_id", {t.id: t for t in self.topics})
+        object.__setattr__(self, "_refs_by_id", {r.id: r for r in self.references})
+        object.__setattr__(self, "_general_by_id", {e.topic_id: e for e in self.general})
+        object.__setattr__(
+            self,
+            "_entries_by_key",
+            {e.key: e for e in (*self.entries(), self.caution, self.urgent)},
+        )
+
     def drug(self, drug_id: str) -> Drug | None:
         """Return the drug with this id, if covered."""
-        for drug in self.drugs:
-            if drug.id == drug_id:
-                return drug
-        return None
+        return self._drugs_by_id.get(drug_id)
 
     def topic(self, topic_id: str) -> Topic | None:
         """Return the topic with this id, if declared."""
-        for topic in self.topics:
-            if topic.id == topic_id:
-                return topic
-        return None
+        return self._topics_by_id.get(topic_id)
 
     def reference(self, ref_id: str) -> Reference | None:
         """Return the reference with this id, if any."""
-        for ref in self.references:
-            if ref.id == ref_id:
-                return ref
-        return None
+        return self._refs_by_id.get(ref_id)
 
     def general_entry(self, entry_id: str) -> Entry | None:
         """Return the class-level entry with this id, if any."""
-        for entry in self.general:
-            if entry.topic_id == entry_id:
-                return entry
-        return None
+        return self._general_by_id.get(entry_id)
 
     def entries(self) -> Iterator[Entry]:
         """Yield every answerable entry: overviews, drug entries, class entries."""
@@ -135,10 +153,7 @@ class KnowledgeBase:
 
     def find_entry(self, key: str) -> Entry | None:
         """Return the entry with this key (``"cyclosporine.interactions"``), if any."""
-        for entry in (*self.entries(), self.caution, self.urgent):
-            if entry.key == key:
-                return entry
-        return None
+        return self._entries_by_key.get(key)
 
     def summary(self) -> str:
         """Return a one-line count of drugs, entries and references."""
@@ -338,7 +353,7 @@ class _Builder:
             self.unreadable = True
             return None
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            root = _compose(text)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             if exc.context_mark is not None and any(
