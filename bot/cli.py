@@ -16,6 +16,7 @@ from bot.changes import diff_knowledge
 from bot.conversation import ConversationMemory
 from bot.knowledge import DEFAULT_KNOWLEDGE_PATH, KnowledgeError, load_knowledge
 from bot.live import LoadedKnowledge
+from bot.review import review_knowledge
 
 __all__ = ["main"]
 
@@ -95,7 +96,15 @@ def _check(args: argparse.Namespace) -> int:
     except KnowledgeError as error:
         _print_problems(error, sys.stdout)
         return 1
-    print(f"{path}: OK: {kb.summary()}")
+    warnings = review_knowledge(kb)
+    for warning in warnings:
+        print(warning)
+    if warnings and args.strict:
+        count = len(warnings)
+        print(f"{count} warning{'s' if count != 1 else ''} found (--strict makes them errors)")
+        return 1
+    suffix = f" ({len(warnings)} warnings)" if warnings else ""
+    print(f"{path}: OK: {kb.summary()}{suffix}")
     return 0
 
 
@@ -152,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate a knowledge file or folder")
     check.add_argument("path", nargs="?", help="file or folder (default: KNOWLEDGE_PATH)")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.set_defaults(handler=_check)
 
     diff = commands.add_parser("diff", help="show what changed between two knowledge files")

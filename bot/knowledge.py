@@ -50,6 +50,8 @@ class Reference:
     id: str
     citation: str
     link: str | None = None
+    where: str = field(default="", compare=False)
+    """``path:line`` of its definition, for messages."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Topic:
     id: str
     title: str
     phrases: tuple[str, ...]
+    where: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,8 @@ class Entry:
     phrases: tuple[str, ...]
     answer: str
     references: tuple[str, ...]
-    source_line: int = 0
+    where: str = field(default="", compare=False)
+    """``path:line`` of its definition, for messages."""
 
 
 @dataclass(frozen=True)
@@ -431,7 +435,10 @@ class _Builder:
                 node, f"{label}: duplicate reference id (first at {self.references[ref_id][1]})"
             )
             return
-        self.references[ref_id] = (Reference(ref_id, citation, link), self.where(node))
+        self.references[ref_id] = (
+            Reference(ref_id, citation, link, self.where(node)),
+            self.where(node),
+        )
 
     def add_topic(self, node: yaml.Node) -> None:
         fields = self.mapping(node, "topic")
@@ -441,14 +448,15 @@ class _Builder:
         label = f"topic '{topic_id}'" if topic_id else "topic"
         self.unknown_keys(node, ("id", "title", "phrases"), label)
         title = self.text(fields, "title", node, label)
-        phrases = self.text_list(fields, "phrases", node, label)
+        # A topic without phrases is allowed (check warns): it is reached by buttons only.
+        phrases = self.text_list(fields, "phrases", node, label, required=False, allow_empty=True)
         if topic_id is None or title is None:
             return
         if topic_id in self.topics:
             self.problem(node, f"{label}: duplicate topic id (first at {self.topics[topic_id][1]})")
             return
         self.topics[topic_id] = (
-            Topic(topic_id, title, _lower(phrases)),
+            Topic(topic_id, title, _lower(phrases), self.where(node)),
             self.where(node),
         )
 
@@ -483,7 +491,7 @@ class _Builder:
             phrases=_lower(phrases),
             answer=answer,
             references=refs,
-            source_line=node.start_mark.line + 1,
+            where=self.where(node),
         )
         self.cited.append((self.where(fields.get("answer", node)), label, entry))
         return entry

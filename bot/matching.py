@@ -229,7 +229,7 @@ class Matcher:
             return self._drug_cache[word]
         result: tuple[str, str] | None = None
         if len(word) >= 5 and word not in self.vocabulary and not word.isdigit():
-            limit = _edit_limit(word)
+            limit = edit_limit(word)
             covered = process.extractOne(
                 word, self._single_names, scorer=OSA.distance, score_cutoff=limit
             )
@@ -268,7 +268,7 @@ class Matcher:
         if cached is not None:
             return cached
         best = process.extractOne(
-            word, self._vocabulary_list, scorer=OSA.distance, score_cutoff=_edit_limit(word)
+            word, self._vocabulary_list, scorer=OSA.distance, score_cutoff=edit_limit(word)
         )
         corrected = best[0] if best is not None and best[0][0] == word[0] else word
         if len(self._word_cache) < 100_000:
@@ -428,7 +428,7 @@ def _stem(word: str) -> str:
     return word
 
 
-def _edit_limit(word: str) -> int:
+def edit_limit(word: str) -> int:
     """How many typing mistakes a word of this length may carry and still be recognised."""
     if len(word) >= 12:
         return 3

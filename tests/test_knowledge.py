@@ -151,7 +151,8 @@ def test_default_path_is_the_knowledge_folder() -> None:
 
 
 def test_small_valid_file_loads_with_every_field(tmp_path: Path) -> None:
-    kb = load_knowledge(write_file(tmp_path, VALID))
+    path = write_file(tmp_path, VALID)
+    kb = load_knowledge(path)
 
     assert kb.summary() == "1 drugs, 3 entries, 2 references, 2 topics"
     assert [(r.id, r.citation, r.link) for r in kb.references] == [
@@ -176,7 +177,7 @@ def test_small_valid_file_loads_with_every_field(tmp_path: Path) -> None:
         "Side effects",
         ("2",),
     )
-    assert entry.source_line == line_of(VALID, "      - id: side-effects")
+    assert entry.where == f"{path}:{line_of(VALID, '      - id: side-effects')}"
     assert [e.key for e in kb.general] == ["general.about"]
     assert kb.caution.key == "general.caution"
     assert kb.urgent.answer == "Contact your doctor now [2]."
