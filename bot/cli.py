@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -121,6 +122,28 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stats(args: argparse.Namespace) -> int:
+    from bot.records import DEFAULT_DATA_PATH, QuestionLog
+
+    path = Path(args.data or os.environ.get("DATA_PATH") or DEFAULT_DATA_PATH)
+    if not path.exists():
+        print(f"{path}: no question log yet (the bot creates it when it runs)")
+        return 0
+    retention = int(os.environ.get("RETENTION_DAYS", "90") or 90)
+    log = QuestionLog(path, retention)
+    try:
+        if args.unanswered:
+            for row in log.unanswered(args.unanswered):
+                when = time.strftime("%Y-%m-%d %H:00", time.gmtime(row.asked_hour))
+                print(f"{when}  {row.question}")
+        else:
+            for line in log.stats(args.days).lines():
+                print(line)
+    finally:
+        log.close()
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     # Imported here so that ask/check work without touching the Telegram stack.
     from bot.settings import Settings, SettingsError
@@ -168,6 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("old")
     diff.add_argument("new")
     diff.set_defaults(handler=_diff)
+
+    stats = commands.add_parser(
+        "stats", help="what patients asked: counts, top entries, unanswered questions"
+    )
+    stats.add_argument("--days", type=int, default=7, help="the window in days (default 7)")
+    stats.add_argument(
+        "--unanswered", type=int, metavar="N", help="list the N latest unanswered questions"
+    )
+    stats.add_argument("--data", help="the question log (default: DATA_PATH)")
+    stats.set_defaults(handler=_stats)
 
     run = commands.add_parser("run", help="start the Telegram bot (configured by environment)")
     run.set_defaults(handler=_run)

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.knowledge import DEFAULT_KNOWLEDGE_PATH
+from bot.records import DEFAULT_DATA_PATH
 
 __all__ = ["Settings", "SettingsError"]
 
@@ -38,6 +39,9 @@ class Settings:
     webhook_url: str | None = None
     port: int = DEFAULT_PORT
     webhook_secret: str | None = field(default=None, repr=False)
+    data_path: Path = DEFAULT_DATA_PATH
+    """The SQLite file of the question log."""
+    retention_days: int = 90
 
     @property
     def webhook_path(self) -> str:
@@ -111,6 +115,19 @@ class Settings:
         if webhook_secret is not None and not _SECRET_RE.match(webhook_secret):
             problems.append("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
 
+        data_path = Path(env.get("DATA_PATH", "").strip() or DEFAULT_DATA_PATH)
+        if data_path.exists() and data_path.is_dir():
+            problems.append(f"DATA_PATH points to the folder {data_path}; give a file path")
+        retention_days = 90
+        raw_retention = env.get("RETENTION_DAYS", "").strip()
+        if raw_retention:
+            if raw_retention.isdigit() and int(raw_retention) > 0:
+                retention_days = int(raw_retention)
+            else:
+                problems.append(
+                    f"RETENTION_DAYS must be a whole number of days above 0, not {raw_retention!r}"
+                )
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -121,4 +138,6 @@ class Settings:
             webhook_url=webhook_url,
             port=port,
             webhook_secret=webhook_secret,
+            data_path=data_path,
+            retention_days=retention_days,
         )

@@ -10,10 +10,13 @@ import asyncio
 import html
 import logging
 import signal
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Sequence
+from typing import Any
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -28,6 +31,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -38,11 +42,21 @@ from telegram.ext import (
 
 from bot.answers import Answer, Button, answer_for_callback, render_html, split_message
 from bot.conversation import ConversationMemory
+from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeError
 from bot.live import LiveKnowledge
+from bot.matching import normalize
+from bot.records import QuestionLog
 from bot.settings import Settings
 
-__all__ = ["COMMANDS", "BotHandlers", "build_application", "run_bot"]
+__all__ = [
+    "ADMIN_COMMANDS",
+    "COMMANDS",
+    "BotHandlers",
+    "ChatOrderedProcessor",
+    "build_application",
+    "run_bot",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -52,20 +66,38 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("drugs", "The medicines covered"),
     ("sources", "All references the answers cite"),
 )
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("reload", "Reload the knowledge file (admins)"),
+    ("stats", "Questions of the last 7 days (admins)"),
+    ("unanswered", "Latest unanswered questions (admins)"),
+)
+FLOOD_NOTICE = (
+    "You are sending messages faster than I can answer them well. Please wait a few "
+    "seconds, then ask again, one question at a time."
+)
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _MAX_INLINE_RESULTS = 10
 _INLINE_DESCRIPTION_CHARS = 120
 
 
-def _keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data)] for b in buttons]
-    )
+def _keyboard(buttons: Sequence[Button], vote_token: str | None) -> InlineKeyboardMarkup | None:
+    rows = [[InlineKeyboardButton(b.label, callback_data=b.data)] for b in buttons]
+    if vote_token is not None:
+        rows.append(
+            [
+                InlineKeyboardButton("\U0001f44d Helpful", callback_data=f"v:{vote_token}:1"),
+                InlineKeyboardButton("\U0001f44e Not helpful", callback_data=f"v:{vote_token}:0"),
+            ]
+        )
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def _send(message: Message, parts: Sequence[str], buttons: Sequence[Button] = ()) -> None:
+async def _send(
+    message: Message,
+    parts: Sequence[str],
+    buttons: Sequence[Button] = (),
+    vote_token: str | None = None,
+) -> None:
     """Send the parts of a reply in order; the buttons go under the last part."""
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -73,18 +105,80 @@ async def _send(message: Message, parts: Sequence[str], buttons: Sequence[Button
             part,
             parse_mode=ParseMode.HTML,
             link_preview_options=_NO_PREVIEW,
-            reply_markup=_keyboard(buttons) if last else None,
+            reply_markup=_keyboard(buttons, vote_token) if last else None,
             do_quote=False,
         )
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Process updates of different chats concurrently, and those of one chat in order.
+
+    A chat's updates wait for that chat's lock while holding a concurrency slot, so
+    the slots are plenty (512): a flooding user's messages are dropped in microseconds
+    by the flood guard, and their queue drains long before other chats run short.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 512) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for the chat's earlier updates, then run this one's handlers."""
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(chat.id, asyncio.Lock())
+        self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[chat.id] -= 1
+            if not self._waiting[chat.id]:
+                # Forget idle chats so the table does not grow with every user ever seen.
+                del self._waiting[chat.id]
+                del self._locks[chat.id]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
 
 
 class BotHandlers:
     """The bot's handlers, sharing the live knowledge, the chats' memory and the settings."""
 
-    def __init__(self, settings: Settings, live: LiveKnowledge) -> None:
+    def __init__(
+        self, settings: Settings, live: LiveKnowledge, log: QuestionLog | None = None
+    ) -> None:
         self.settings = settings
         self.live = live
         self.memory = ConversationMemory()
+        self.flood = FloodGuard()
+        self.log = log or QuestionLog(settings.data_path, settings.retention_days)
+
+    def _is_admin(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and user.id in self.settings.admin_ids
+
+    async def _refuse_non_admin(self, update: Update, command: str) -> bool:
+        """Refuse an admin command to anyone else; return True when refused."""
+        if self._is_admin(update):
+            return False
+        logger.warning("refused /%s from a non-admin user", command)
+        if update.effective_message is not None:
+            await _send(update.effective_message, ["Sorry, only the bot's admins can do that."])
+        return True
+
+    def _record(self, answer: Answer, question: str | None) -> str | None:
+        """Log the question privately; return the vote token when the answer has entries."""
+        if answer.kind == "greeting":
+            return None
+        token = self.log.record(answer.topics, normalize(question) if question else None)
+        return token if answer.sections else None
 
     # -- commands ------------------------------------------------------------------------
 
@@ -151,12 +245,8 @@ class BotHandlers:
 
     async def reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Reload the knowledge file (admins only)."""
-        message, user = update.effective_message, update.effective_user
-        if message is None:
-            return
-        if user is None or user.id not in self.settings.admin_ids:
-            logger.warning("refused /reload from a non-admin user")
-            await _send(message, ["Sorry, only the bot's admins can reload the knowledge."])
+        message = update.effective_message
+        if message is None or await self._refuse_non_admin(update, "reload"):
             return
         try:
             changes = await asyncio.to_thread(self.live.reload)
@@ -176,6 +266,33 @@ class BotHandlers:
         )
         await _send(message, split_message(text))
 
+    async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Show the last 7 days of questions (admins only)."""
+        message = update.effective_message
+        if message is None or await self._refuse_non_admin(update, "stats"):
+            return
+        days = 7
+        if context.args and context.args[0].isdigit():
+            days = max(1, min(int(context.args[0]), 3650))
+        stats = await asyncio.to_thread(self.log.stats, days)
+        text = "<b>Statistics</b>\n" + "\n".join(html.escape(line) for line in stats.lines())
+        await _send(message, split_message(text))
+
+    async def unanswered(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """List the latest unanswered questions (admins only)."""
+        message = update.effective_message
+        if message is None or await self._refuse_non_admin(update, "unanswered"):
+            return
+        rows = await asyncio.to_thread(self.log.unanswered, 20)
+        if not rows:
+            await _send(message, ["No unanswered questions recorded."])
+            return
+        lines = ["<b>Latest unanswered questions</b>"]
+        for row in rows:
+            when = time.strftime("%Y-%m-%d %H:00", time.gmtime(row.asked_hour))
+            lines.append(f"{when}: {html.escape(row.question)}")
+        await _send(message, split_message("\n".join(lines)))
+
     # -- questions -----------------------------------------------------------------------
 
     async def question(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -183,25 +300,46 @@ class BotHandlers:
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or message.text is None:
             return
+        user = update.effective_user
+        verdict = self.flood.check(user.id if user is not None else chat.id)
+        if verdict is not Verdict.ANSWER:
+            if verdict is Verdict.NOTIFY:
+                logger.info("a user is flooding; answering again once they slow down")
+                await _send(message, [FLOOD_NOTICE])
+            return
         answer = self.live.current.answer(message.text, self.memory.recall(chat.id))
         self.memory.remember(chat.id, answer.context)
+        token = self._record(answer, message.text)
         logger.debug("answered a question: kind=%s drugs=%s", answer.kind, answer.drugs)
-        await _send(message, render_html(answer), answer.buttons)
+        await _send(message, render_html(answer), answer.buttons, token)
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a button press with the entry it names."""
         query = update.callback_query
         if query is None:
             return
-        answer: Answer | None = answer_for_callback(self.live.current.kb, query.data or "")
+        data = query.data or ""
+        if data.startswith("v:"):
+            await self._vote(query.answer, data)
+            return
+        answer: Answer | None = answer_for_callback(self.live.current.kb, data)
         if answer is None:
             await query.answer("This button is out of date. Please ask your question again.")
             return
         await query.answer()
         if update.effective_chat is not None:
             self.memory.remember(update.effective_chat.id, answer.context)
+        token = self._record(answer, None)
         if isinstance(query.message, Message):
-            await _send(query.message, render_html(answer), answer.buttons)
+            await _send(query.message, render_html(answer), answer.buttons, token)
+
+    async def _vote(self, reply: Any, data: str) -> None:
+        """Count a helpful / not helpful vote, once per answer."""
+        _, token, value = [*data.split(":", 2), "", ""][:3]
+        counted = await asyncio.to_thread(self.log.vote, token, value == "1")
+        await reply(
+            "Thank you for your feedback!" if counted else "Your vote on this answer is counted."
+        )
 
     async def inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Offer the entries that answer an inline query as results."""
@@ -259,7 +397,9 @@ class BotHandlers:
                 logger.warning("could not tell the user about the error: %s", send_error)
 
 
-def build_application(settings: Settings, live: LiveKnowledge) -> Application:  # type: ignore[type-arg]  # PTB's Application generics are too wide to spell out
+def build_application(
+    settings: Settings, live: LiveKnowledge, log: QuestionLog | None = None
+) -> Application:  # type: ignore[type-arg]  # PTB's Application generics are too wide to spell out
     """Build the Telegram application with every handler registered.
 
     Args:
@@ -269,10 +409,20 @@ def build_application(settings: Settings, live: LiveKnowledge) -> Application:  
     Returns:
         The application, not started.
     """
-    handlers = BotHandlers(settings, live)
+    handlers = BotHandlers(settings, live, log)
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]  # as above
         await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
+        admin_menu = [BotCommand(n, d) for n, d in (*COMMANDS, *ADMIN_COMMANDS)]
+        for admin_id in sorted(settings.admin_ids):
+            try:
+                # Admin commands appear in the menu of the admins' private chats only.
+                await application.bot.set_my_commands(
+                    admin_menu, scope=BotCommandScopeChat(admin_id)
+                )
+            except TelegramError as error:
+                # An admin who has never opened the bot has no chat yet.
+                logger.warning("could not set the admin menu for an admin: %s", error)
         try:
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGHUP, _reload_on_signal, live)
@@ -284,6 +434,7 @@ def build_application(settings: Settings, live: LiveKnowledge) -> Application:  
         ApplicationBuilder()
         .token(settings.token)
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(ChatOrderedProcessor())
         .post_init(post_init)
     )
     if settings.base_url is not None:
@@ -297,6 +448,8 @@ def build_application(settings: Settings, live: LiveKnowledge) -> Application:  
     application.add_handler(CommandHandler("drugs", handlers.drugs))
     application.add_handler(CommandHandler("sources", handlers.sources))
     application.add_handler(CommandHandler("reload", handlers.reload))
+    application.add_handler(CommandHandler("stats", handlers.stats))
+    application.add_handler(CommandHandler("unanswered", handlers.unanswered))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.question))
