@@ -327,7 +327,11 @@ class _Builder:
             return ()
         values: list[str] = []
         for item in node.value:
-            if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
+            if (
+                not isinstance(item, yaml.ScalarNode)
+                or item.tag == "tag:yaml.org,2002:null"
+                or not str(item.value).strip()
+            ):
                 self.problem(item, f"{label}: every item of '{key}' must be non-empty text")
                 continue
             values.append(" ".join(str(item.value).split()))
@@ -556,7 +560,8 @@ class _Builder:
             self.drug_where[drug_id] = self.where(node)
         all_names = tuple(dict.fromkeys(n for n in (drug_id, name, *names) if n))
         names_node = fields.get("names", node)
-        for alias in all_names:
+        # An invalid id is already reported; its names cannot be checked against it.
+        for alias in all_names if drug_id is not None else ():
             folded = alias.casefold()
             owner = self.names.get(folded)
             if owner is not None and owner[0] != drug_id:

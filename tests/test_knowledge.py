@@ -632,3 +632,13 @@ def test_knowledge_error_message_joins_the_problems(tmp_path: Path) -> None:
         str(info.value)
         == f"{path}:{line_of(text, '  - id: about')}: general entry 'about': missing 'title'"
     )
+
+
+def test_null_in_a_list_is_a_problem_not_the_word_null(tmp_path: Path) -> None:
+    text = edit(VALID, "    names: [alpha, Alphabrand]\n", "    names: [alpha, null]\n")
+    path = write_file(tmp_path, text)
+
+    assert problems_of(path) == (
+        f"{path}:{line_of(text, '    names: [alpha, null]')}: drug 'alpha': every item of "
+        "'names' must be non-empty text",
+    )
