@@ -21,6 +21,7 @@ __all__ = [
     "Context",
     "Section",
     "answer_for_callback",
+    "answer_per_section",
     "answer_question",
     "compose_answer",
     "render_html",
@@ -274,6 +275,45 @@ def answer_for_callback(kb: KnowledgeBase, data: str) -> Answer | None:
         builder.add_entry(entry)
         return builder.build("answer", drugs=(entry.drug_id,) if entry.drug_id else ())
     return None
+
+
+def answer_per_section(kb: KnowledgeBase, answer: Answer) -> list[Answer]:
+    """Split an answer into one answer per section, each complete on its own.
+
+    Each part keeps the red-flag advice and the notices (a dose question, a drug not
+    covered), its own references and the caution: inline results are sent one at a
+    time, and none may lose "Contact your doctor now".
+
+    Args:
+        kb: the knowledge the answer came from.
+        answer: the answer to split.
+
+    Returns:
+        One answer per section; the answer itself when it has no section.
+    """
+    if not answer.sections:
+        return [answer]
+    parts = []
+    for section in answer.sections:
+        pieces: list[Entry | Section] = [section]
+        if answer.urgent is not None:
+            pieces.insert(0, answer.urgent)
+        if answer.caution is not None:
+            pieces.append(answer.caution)
+        parts.append(
+            Answer(
+                kind=answer.kind,
+                urgent=answer.urgent,
+                notices=answer.notices,
+                sections=(section,),
+                references=_references(kb, pieces),
+                caution=answer.caution,
+                buttons=(),
+                drugs=(section.drug_id,) if section.drug_id else (),
+                topics=(section.entry_key,),
+            )
+        )
+    return parts
 
 
 class _AnswerBuilder:

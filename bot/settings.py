@@ -100,7 +100,7 @@ class Settings:
         port = DEFAULT_PORT
         raw_port = env.get("PORT", "").strip()
         if raw_port:
-            if raw_port.isdigit() and 0 < int(raw_port) < 65536:
+            if re.fullmatch(r"[0-9]{1,5}", raw_port) and 0 < int(raw_port) < 65536:
                 port = int(raw_port)
             else:
                 problems.append(f"PORT must be a number from 1 to 65535, not {raw_port!r}")
@@ -121,7 +121,7 @@ class Settings:
         retention_days = 90
         raw_retention = env.get("RETENTION_DAYS", "").strip()
         if raw_retention:
-            if raw_retention.isdigit() and int(raw_retention) > 0:
+            if re.fullmatch(r"[0-9]{1,6}", raw_retention) and int(raw_retention) > 0:
                 retention_days = int(raw_retention)
             else:
                 problems.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import re
 import signal
 import time
 from collections.abc import Awaitable, Sequence
@@ -40,7 +41,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.answers import Answer, Button, answer_for_callback, render_html, split_message
+from bot.answers import (
+    Answer,
+    Button,
+    answer_for_callback,
+    answer_per_section,
+    render_html,
+    split_message,
+)
 from bot.conversation import ConversationMemory
 from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeError
@@ -223,9 +231,11 @@ class BotHandlers:
         if update.effective_message is None:
             return
         kb = self.live.current.kb
-        lines = [
-            f"<b>{html.escape(d.name)}</b>: {html.escape(', '.join(d.names[1:]))}" for d in kb.drugs
-        ]
+        lines = []
+        for drug in kb.drugs:
+            own = {drug.id.casefold(), drug.name.casefold()}
+            others = [n for n in drug.names if n.casefold() not in own]
+            lines.append(f"<b>{html.escape(drug.name)}</b>: {html.escape(', '.join(others))}")
         text = "The medicines I cover (tap one):\n\n" + "\n".join(lines)
         await _send(
             update.effective_message, [text], [Button(d.name, f"d:{d.id}") for d in kb.drugs]
@@ -272,7 +282,7 @@ class BotHandlers:
         if message is None or await self._refuse_non_admin(update, "stats"):
             return
         days = 7
-        if context.args and context.args[0].isdigit():
+        if context.args and re.fullmatch(r"[0-9]{1,4}", context.args[0]):
             days = max(1, min(int(context.args[0]), 3650))
         stats = await asyncio.to_thread(self.log.stats, days)
         text = "<b>Statistics</b>\n" + "\n".join(html.escape(line) for line in stats.lines())
@@ -347,24 +357,28 @@ class BotHandlers:
         if query is None:
             return
         current = self.live.current
-        answer = current.answer(query.query) if query.query.strip() else None
         results = []
-        for section in answer.sections[:_MAX_INLINE_RESULTS] if answer else ():
-            single = answer_for_callback(current.kb, f"e:{section.entry_key}")
-            if single is None:
-                continue
-            text = render_html(single)[0]
-            description = section.text[:_INLINE_DESCRIPTION_CHARS]
-            results.append(
-                InlineQueryResultArticle(
-                    id=section.entry_key[:64],
-                    title=section.title[:100],
-                    description=description,
-                    input_message_content=InputTextMessageContent(
-                        text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW
-                    ),
+        if query.query.strip():
+            answer = current.answer(query.query)
+            # Only entries become results: "not covered" offers nothing to share.
+            parts = answer_per_section(current.kb, answer) if answer.sections else []
+            for part in parts[:_MAX_INLINE_RESULTS]:
+                section = part.sections[0]
+                title = section.title
+                if part.urgent is not None:
+                    title = f"Contact your doctor now - {title}"
+                results.append(
+                    InlineQueryResultArticle(
+                        id=section.entry_key[:64],
+                        title=title[:100],
+                        description=section.text[:_INLINE_DESCRIPTION_CHARS],
+                        input_message_content=InputTextMessageContent(
+                            render_html(part)[0],
+                            parse_mode=ParseMode.HTML,
+                            link_preview_options=_NO_PREVIEW,
+                        ),
+                    )
                 )
-            )
         await query.answer(results, cache_time=60, is_personal=False)
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
