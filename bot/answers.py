@@ -8,6 +8,7 @@ for the terminal or into escaped HTML messages of at most 4096 characters.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -32,6 +33,11 @@ __all__ = [
 TELEGRAM_MESSAGE_LIMIT = 4096
 _MAX_TOPICS_PER_DRUG = 2
 _MAX_SECTIONS = 6
+# A phone shows a dozen buttons comfortably; Telegram refuses a keyboard of ~100.
+_MAX_BUTTONS = 12
+# Drugs named in "what I cover": all of a small file, a sample of a large one.
+_MAX_COVERAGE_NAMES = 12
+_MAX_ECHOED_NAME = 40
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,14 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         The answer: entries with their references and the caution, a question
         back with buttons, or a plain "I can't answer that".
     """
+    if context is not None:
+        # A reload may have removed what the chat talked about.
+        context = Context(
+            tuple(d for d in context.drugs if kb.drug(d) is not None),
+            tuple(t for t in context.topics if kb.topic(t) is not None),
+        )
+        if not context.drugs:
+            context = None
     drugs = list(match.drugs)
     topics = list(match.topics)
     asks_something = bool(topics or match.dose or match.uncovered_topic or match.urgent)
@@ -206,7 +220,7 @@ def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) ->
     if not builder.sections and topics:
         topic_id = topics[0]
         fallback = kb.general_entry(topic_id)
-        holders = [d for d in kb.drugs if d.entry(topic_id) is not None]
+        holders = list(kb.drugs_with_topic(topic_id))
         if fallback is not None:
             builder.add_entry(fallback)
         elif holders and (match.across or len(holders) <= 2):
@@ -219,7 +233,7 @@ def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) ->
             title = topic.title.lower() if topic else topic_id
             return _clarify(
                 f"Which medicine do you mean? My sources have {title} for these:",
-                [Button(d.name, f"e:{d.id}.{topic_id}") for d in holders],
+                [Button(d.name, f"e:{d.id}.{topic_id}") for d in holders[:_MAX_BUTTONS]],
             )
     if builder.sections or builder.urgent is not None:
         drugs = tuple(dict.fromkeys(s.drug_id for s in builder.sections if s.drug_id))
@@ -339,7 +353,7 @@ class _AnswerBuilder:
         self.sections[-1:] = [
             Section(s.title, s.text, s.entry_key, s.drug_id, drug.link) for s in self.sections[-1:]
         ]
-        self.buttons.extend(Button(e.title, f"e:{e.key}") for e in drug.entries)
+        self.buttons.extend(Button(e.title, f"e:{e.key}") for e in drug.entries[:_MAX_BUTTONS])
 
     def add_drug(self, drug: Drug, match: Match, topics: list[str]) -> None:
         chosen: list[Entry] = [
@@ -447,10 +461,12 @@ def _not_covered(kb: KnowledgeBase, other_drugs: tuple[str, ...]) -> Answer:
 
 def _coverage(kb: KnowledgeBase) -> str:
     described = []
-    for drug in kb.drugs:
+    for drug in kb.drugs[:_MAX_COVERAGE_NAMES]:
         brands = [n for n in drug.names if n[:1].isupper() and n.lower() != drug.name.lower()]
         suffix = f" ({', '.join(brands[:2])})" if brands else ""
         described.append(f"{drug.name.lower()}{suffix}")
+    if len(kb.drugs) > _MAX_COVERAGE_NAMES:
+        described.append(f"{len(kb.drugs) - _MAX_COVERAGE_NAMES} more (see /drugs)")
     return (
         "I answer questions about these ITP immunosuppressants only, from cited sources: "
         f"{_names(described)}."
@@ -458,11 +474,12 @@ def _coverage(kb: KnowledgeBase) -> str:
 
 
 def _drug_buttons(kb: KnowledgeBase) -> tuple[Button, ...]:
-    return tuple(Button(d.name, f"d:{d.id}") for d in kb.drugs)
+    return tuple(Button(d.name, f"d:{d.id}") for d in kb.drugs[:_MAX_BUTTONS])
 
 
 def _names(names: Iterable[str]) -> str:
-    items = list(names)
+    # A made-up "drug" name is echoed back: never at any length.
+    items = [n if len(n) <= _MAX_ECHOED_NAME else n[: _MAX_ECHOED_NAME - 3] + "..." for n in names]
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} and {items[-1]}"
@@ -537,7 +554,23 @@ def render_html(answer: Answer) -> list[str]:
                 citation = f'<a href="{esc(ref.link)}">{citation}</a>'
             lines.append(f"[{esc(ref.id)}] {citation}")
         paragraphs.append("\n".join(lines))
-    return split_message("\n\n".join(paragraphs))
+    return split_message("\n\n".join(_untag_long_lines(p) for p in paragraphs))
+
+
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def _untag_long_lines(paragraph: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> str:
+    """Drop the markup of any line too long for one message.
+
+    Such a line is split between words, and a tag opened in one message could not be
+    closed in the next; every text is escaped, so each "<" left is our own tag.
+    """
+    if len(paragraph) <= limit:
+        return paragraph
+    return "\n".join(
+        line if len(line) <= limit else _TAG_RE.sub("", line) for line in paragraph.split("\n")
+    )
 
 
 def split_message(text: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> list[str]:

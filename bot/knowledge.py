@@ -31,6 +31,11 @@ DEFAULT_KNOWLEDGE_PATH = Path(__file__).resolve().parent.parent / "knowledge"
 #: A citation marker in answer text: ``[2]``, ``[D1]``, ``[page]``.
 MARKER_RE = re.compile(r"\[([A-Za-z0-9_-]+)\]")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Longest texts allowed: an answer must fit one Telegram message with its references
+# and the caution (4096 characters), and read well on a phone.
+MAX_ANSWER_CHARS = 1500
+MAX_CITATION_CHARS = 600
+MAX_TITLE_CHARS = 100
 # libyaml's parser where PyYAML was built with it: the same nodes and line marks, faster.
 _FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -119,6 +124,7 @@ class KnowledgeBase:
     _refs_by_id: dict[str, Reference] = field(init=False, repr=False, compare=False)
     _general_by_id: dict[str, Entry] = field(init=False, repr=False, compare=False)
     _entries_by_key: dict[str, Entry] = field(init=False, repr=False, compare=False)
+    _drugs_by_topic: dict[str, tuple[Drug, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # object.__setattr__: the dataclass is frozen; these are derived, never changed.
@@ -131,6 +137,11 @@ class KnowledgeBase:
             "_entries_by_key",
             {e.key: e for e in (*self.entries(), self.caution, self.urgent)},
         )
+        by_topic: dict[str, list[Drug]] = {}
+        for drug in self.drugs:
+            for entry in drug.entries:
+                by_topic.setdefault(entry.topic_id, []).append(drug)
+        object.__setattr__(self, "_drugs_by_topic", {t: tuple(ds) for t, ds in by_topic.items()})
 
     def drug(self, drug_id: str) -> Drug | None:
         """Return the drug with this id, if covered."""
@@ -143,6 +154,10 @@ class KnowledgeBase:
     def reference(self, ref_id: str) -> Reference | None:
         """Return the reference with this id, if any."""
         return self._refs_by_id.get(ref_id)
+
+    def drugs_with_topic(self, topic_id: str) -> tuple[Drug, ...]:
+        """Return the drugs that have an entry for ``topic_id``, in file order."""
+        return self._drugs_by_topic.get(topic_id, ())
 
     def general_entry(self, entry_id: str) -> Entry | None:
         """Return the class-level entry with this id, if any."""
@@ -429,6 +444,11 @@ class _Builder:
         label = f"reference {ref_id}" if ref_id else "reference"
         self.unknown_keys(node, ("id", "citation", "link"), label)
         citation = self.text(fields, "citation", node, label)
+        if citation is not None and len(citation) > MAX_CITATION_CHARS:
+            self.problem(
+                fields["citation"],
+                f"{label}: citation is longer than {MAX_CITATION_CHARS} characters",
+            )
         link = self.text(fields, "link", node, label, required=False)
         if link is not None and not link.startswith("https://"):
             self.problem(fields["link"], f"{label}: link must start with https://")
@@ -452,6 +472,10 @@ class _Builder:
         label = f"topic '{topic_id}'" if topic_id else "topic"
         self.unknown_keys(node, ("id", "title", "phrases"), label)
         title = self.text(fields, "title", node, label)
+        if title is not None and len(title) > MAX_TITLE_CHARS:
+            self.problem(
+                fields["title"], f"{label}: title is longer than {MAX_TITLE_CHARS} characters"
+            )
         # A topic without phrases is allowed (check warns): it is reached by buttons only.
         phrases = self.text_list(fields, "phrases", node, label, required=False, allow_empty=True)
         if topic_id is None or title is None:
@@ -485,6 +509,16 @@ class _Builder:
         )
         phrases = self.text_list(fields, "phrases", node, label, required=False)
         own_title = self.text(fields, "title", node, label, required=False)
+        if answer is not None and len(answer) > MAX_ANSWER_CHARS:
+            self.problem(
+                fields["answer"],
+                f"{label}: answer is {len(answer)} characters; keep it under "
+                f"{MAX_ANSWER_CHARS} so that it fits one message on a phone",
+            )
+        if own_title is not None and len(own_title) > MAX_TITLE_CHARS:
+            self.problem(
+                fields["title"], f"{label}: title is longer than {MAX_TITLE_CHARS} characters"
+            )
         if answer is None:
             return None
         entry = Entry(

@@ -174,7 +174,9 @@ class Matcher:
     vocabulary: frozenset[str] = frozenset()
     _single_names: list[str] = field(default_factory=list)
     _single_others: list[str] = field(default_factory=list)
-    _vocabulary_list: list[str] = field(default_factory=list)
+    _names_by_letter: dict[str, list[str]] = field(default_factory=dict)
+    _others_by_letter: dict[str, list[str]] = field(default_factory=dict)
+    _vocabulary_by_letter: dict[str, list[str]] = field(default_factory=dict)
     _drug_cache: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     _word_cache: dict[str, str] = field(default_factory=dict)
 
@@ -204,11 +206,19 @@ class Matcher:
         for entry in kb.general:
             matcher._add_phrases(entry.phrases, "general", entry.topic_id)
         matcher._add_phrases(kb.urgent.phrases, "urgent", "urgent")
+        vocabulary = {w for key in matcher.phrases for w in key}
+        matcher.vocabulary = frozenset(vocabulary | _COMMON_WORDS)
+        # The distinctive word of a several-word uncovered name stands for it alone
+        # ("mycophenolic" of "mycophenolic acid"), so it is never read as a typo of ours.
+        for key, name in list(matcher.other_names.items()):
+            for word in key if len(key) > 1 else ():
+                if len(word) >= 7 and word not in matcher.vocabulary:
+                    matcher.other_names.setdefault((word,), name)
         matcher._single_names = [" ".join(k) for k in matcher.names if len(k) == 1]
         matcher._single_others = [" ".join(k) for k in matcher.other_names if len(k) == 1]
-        vocabulary = {w for key in matcher.phrases for w in key}
-        matcher._vocabulary_list = sorted(w for w in vocabulary if len(w) >= 4)
-        matcher.vocabulary = frozenset(vocabulary | _COMMON_WORDS)
+        matcher._names_by_letter = _by_first_letter(matcher._single_names)
+        matcher._others_by_letter = _by_first_letter(matcher._single_others)
+        matcher._vocabulary_by_letter = _by_first_letter(w for w in vocabulary if len(w) >= 4)
         return matcher
 
     def _add_phrases(self, phrases: Iterable[str], kind: str, key: str) -> None:
@@ -230,31 +240,32 @@ class Matcher:
         result: tuple[str, str] | None = None
         if len(word) >= 5 and word not in self.vocabulary and not word.isdigit():
             limit = edit_limit(word)
+            # A typo rarely changes the first letter: comparing with the names that
+            # share it is both faster and never loses an equally close candidate.
             covered = process.extractOne(
-                word, self._single_names, scorer=OSA.distance, score_cutoff=limit
+                word,
+                self._names_by_letter.get(word[0], ()),
+                scorer=OSA.distance,
+                score_cutoff=limit,
             )
-            other = process.extractOne(
-                word, self._single_others, scorer=OSA.distance, score_cutoff=limit + 1
-            )
-            covered_ok = covered is not None and covered[0][0] == word[0]
-            if (
-                covered_ok
-                and covered is not None
-                and (
-                    other is None
-                    or covered[1] < other[1]
-                    # Equally close by edits: the closer by insertions and deletions wins
-                    # ("cyclosprine" lost a letter of cyclosporine; it is no cycloserine).
-                    or (
-                        covered[1] == other[1]
-                        and Indel.distance(word, covered[0]) < Indel.distance(word, other[0])
-                    )
+            # Deciding "covered" is where safety lies: there, every uncovered name
+            # counts, whatever its first letter.
+            others = self._single_others if covered else self._others_by_letter.get(word[0], ())
+            other = process.extractOne(word, others, scorer=OSA.distance, score_cutoff=limit + 1)
+            if covered is not None and (
+                other is None
+                or covered[1] < other[1]
+                # Equally close by edits: the closer by insertions and deletions wins
+                # ("cyclosprine" lost a letter of cyclosporine; it is no cycloserine).
+                or (
+                    covered[1] == other[1]
+                    and Indel.distance(word, covered[0]) < Indel.distance(word, other[0])
                 )
             ):
                 result = ("covered", self.names[(covered[0],)])
             elif other is not None and other[1] <= limit:
                 result = ("other", other[0])
-            elif word.endswith(_DRUG_SUFFIXES) and len(word) >= 7:
+            elif word.endswith(_DRUG_SUFFIXES) and 7 <= len(word) <= 25:
                 result = ("other", word)
         if len(self._drug_cache) < 100_000:
             self._drug_cache[word] = result
@@ -268,9 +279,12 @@ class Matcher:
         if cached is not None:
             return cached
         best = process.extractOne(
-            word, self._vocabulary_list, scorer=OSA.distance, score_cutoff=edit_limit(word)
+            word,
+            self._vocabulary_by_letter.get(word[0], ()),
+            scorer=OSA.distance,
+            score_cutoff=edit_limit(word),
         )
-        corrected = best[0] if best is not None and best[0][0] == word[0] else word
+        corrected = best[0] if best is not None else word
         if len(self._word_cache) < 100_000:
             self._word_cache[word] = corrected
         return corrected
@@ -435,6 +449,13 @@ def edit_limit(word: str) -> int:
     if len(word) >= 8:
         return 2
     return 1
+
+
+def _by_first_letter(words: Iterable[str]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for word in sorted(set(words)):
+        groups.setdefault(word[0], []).append(word)
+    return groups
 
 
 def _ranked(scores: dict[tuple[str, str], int]) -> list[tuple[tuple[str, str], int]]:
