@@ -177,6 +177,7 @@ class Matcher:
     _names_by_letter: dict[str, list[str]] = field(default_factory=dict)
     _others_by_letter: dict[str, list[str]] = field(default_factory=dict)
     _vocabulary_by_letter: dict[str, list[str]] = field(default_factory=dict)
+    _indexed: set[tuple[tuple[str, ...], str, str]] = field(default_factory=set)
     _drug_cache: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     _word_cache: dict[str, str] = field(default_factory=dict)
 
@@ -206,6 +207,7 @@ class Matcher:
         for entry in kb.general:
             matcher._add_phrases(entry.phrases, "general", entry.topic_id)
         matcher._add_phrases(kb.urgent.phrases, "urgent", "urgent")
+        matcher._indexed.clear()  # only needed while building
         vocabulary = {w for key in matcher.phrases for w in key}
         matcher.vocabulary = frozenset(vocabulary | _COMMON_WORDS)
         # The distinctive word of a several-word uncovered name stands for it alone
@@ -226,10 +228,11 @@ class Matcher:
             words = _words(phrase)
             if not words:
                 continue
-            targets = self.phrases.setdefault(words[:_MAX_PHRASE_WORDS], [])
-            target = _Target(kind, key, len(words))
-            if target not in targets:
-                targets.append(target)
+            phrase_key = words[:_MAX_PHRASE_WORDS]
+            if (phrase_key, kind, key) in self._indexed:
+                continue
+            self._indexed.add((phrase_key, kind, key))
+            self.phrases.setdefault(phrase_key, []).append(_Target(kind, key, len(words)))
 
     # -- drugs ------------------------------------------------------------------------
 
