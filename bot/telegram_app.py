@@ -56,6 +56,7 @@ from bot.live import LiveKnowledge
 from bot.matching import normalize
 from bot.records import QuestionLog
 from bot.settings import Settings
+from bot.webhook import serve_webhook
 
 __all__ = [
     "ADMIN_COMMANDS",
@@ -412,13 +413,20 @@ class BotHandlers:
 
 
 def build_application(
-    settings: Settings, live: LiveKnowledge, log: QuestionLog | None = None
+    settings: Settings,
+    live: LiveKnowledge,
+    log: QuestionLog | None = None,
+    *,
+    rate_limited: bool = True,
 ) -> Application:  # type: ignore[type-arg]  # PTB's Application generics are too wide to spell out
     """Build the Telegram application with every handler registered.
 
     Args:
         settings: how to reach Telegram and who the admins are.
         live: the live knowledge.
+        log: the question log (default: opened from ``settings.data_path``).
+        rate_limited: keep Telegram's flood limits (30 messages a second); benchmarks
+            lift them to measure the bot itself.
 
     Returns:
         The application, not started.
@@ -444,10 +452,16 @@ def build_application(
             # No SIGHUP on this platform, or not the main thread (tests): /reload still works.
             logger.debug("SIGHUP reload not available here")
 
+    limiter = (
+        AIORateLimiter(max_retries=3)
+        if rate_limited
+        # No rate, but still the retries on a 429 "retry after".
+        else AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
+    )
     builder = (
         ApplicationBuilder()
         .token(settings.token)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(limiter)
         .concurrent_updates(ChatOrderedProcessor())
         .post_init(post_init)
     )
@@ -493,16 +507,16 @@ def run_bot(settings: Settings) -> None:
     live = LiveKnowledge(settings.knowledge_path)
     logger.info("knowledge loaded from %s: %s", settings.knowledge_path, live.current.kb.summary())
     application = build_application(settings, live)
-    if settings.webhook_url is not None:
+    if settings.webhook_url is not None and settings.webhook_secret is not None:
         logger.info("starting in webhook mode on port %d", settings.port)
-        application.run_webhook(
-            # All interfaces: the platform routes the public URL to this port.
-            listen="0.0.0.0",
-            port=settings.port,
-            url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
+        asyncio.run(
+            serve_webhook(
+                application,
+                webhook_url=settings.webhook_url,
+                secret=settings.webhook_secret,
+                path=settings.webhook_path,
+                port=settings.port,
+            )
         )
     else:
         logger.info("starting in polling mode")
