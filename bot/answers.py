@@ -246,19 +246,11 @@ def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) ->
         )
     if match.greeting or match.thanks:
         opening = "You're welcome!" if match.thanks and not match.greeting else "Hello!"
-        return Answer(
-            kind="greeting",
-            urgent=None,
-            notices=(
-                f"{opening} {_coverage(kb)} Ask me about side effects, how long one takes "
-                "to work, interactions, tests or pregnancy.",
-            ),
-            sections=(),
-            references=(),
-            caution=None,
-            buttons=_drug_buttons(kb),
-            drugs=(),
-            topics=(),
+        return _message_only(
+            "greeting",
+            f"{opening} {_coverage(kb)} Ask me about side effects, how long one takes "
+            "to work, interactions, tests or pregnancy.",
+            _drug_buttons(kb),
         )
     return _not_covered(kb, ())
 
@@ -426,11 +418,12 @@ def _references(kb: KnowledgeBase, parts: Iterable[Entry | Section]) -> tuple[Re
     return tuple(seen.values())
 
 
-def _clarify(question: str, buttons: Iterable[Button]) -> Answer:
+def _message_only(kind: str, text: str, buttons: Iterable[Button]) -> Answer:
+    """An answer that states no fact: a question back, a greeting, "not covered"."""
     return Answer(
-        kind="clarify",
+        kind=kind,
         urgent=None,
-        notices=(question,),
+        notices=(text,),
         sections=(),
         references=(),
         caution=None,
@@ -440,22 +433,20 @@ def _clarify(question: str, buttons: Iterable[Button]) -> Answer:
     )
 
 
+def _clarify(question: str, buttons: Iterable[Button]) -> Answer:
+    return _message_only("clarify", question, buttons)
+
+
 def _not_covered(kb: KnowledgeBase, other_drugs: tuple[str, ...]) -> Answer:
     opening = (
         f"I can't answer that: {_names(other_drugs)} {_is_are(other_drugs)} not covered."
         if other_drugs
         else "I can't answer that: it is not covered by my sources."
     )
-    return Answer(
-        kind="not_covered",
-        urgent=None,
-        notices=(f"{opening} {_coverage(kb)} Please ask your doctor or pharmacist.",),
-        sections=(),
-        references=(),
-        caution=None,
-        buttons=_drug_buttons(kb),
-        drugs=(),
-        topics=(),
+    return _message_only(
+        "not_covered",
+        f"{opening} {_coverage(kb)} Please ask your doctor or pharmacist.",
+        _drug_buttons(kb),
     )
 
 
