@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.knowledge import Drug, Entry, KnowledgeBase, Reference
 from bot.matching import Match, Matcher
@@ -152,6 +152,10 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         drugs = list(context.drugs)
     if drugs and not topics and context is not None and match.follow_up:
         topics = list(context.topics)
+    if match.switched_to_other:
+        # "I stopped imuran and started tacrolimus, side effects?": the facts of the
+        # covered drug would be read as the new drug's.
+        drugs = []
 
     if not drugs:
         return _compose_without_drug(kb, match, topics)
@@ -190,10 +194,18 @@ def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) ->
     builder = _AnswerBuilder(kb)
     if match.urgent:
         builder.urgent = _section(kb.urgent, "")
-    if match.other_drugs and not (match.across and match.entries):
+    asks_something = bool(
+        match.entries or match.topics or match.general or match.urgent or match.dose
+    )
+    if (match.other_drugs and not (match.across and match.entries)) or (
+        match.unknown_words and asks_something
+    ):
         # "which one is given alongside prednisone" asks which covered drug; anything
-        # else naming only a drug we do not cover gets no fact at all.
-        return _not_covered(kb, match.other_drugs)
+        # else naming a drug we do not cover, or a name we do not know ("prograf
+        # trough level"), gets no fact of a covered drug, only the red-flag advice.
+        return _not_covered(
+            kb, match.other_drugs, match.unknown_words, kb.urgent if match.urgent else None
+        )
     # "which immunosuppressant do you stay on for 4 months": a drug entry named by
     # its own phrase beats the bare "what immunosuppressants are".
     precise_general = [g for g in match.general if g != "about"]
@@ -365,7 +377,7 @@ class _AnswerBuilder:
         answered = bool(chosen)
         for topic_id in missing:
             fallback = self.kb.general_entry(topic_id)
-            if fallback is not None and not chosen:
+            if fallback is not None:
                 # The class-level entry speaks for every immunosuppressant.
                 self.add_entry(fallback, f"{drug.name}: {fallback.title}")
                 answered = True
@@ -437,17 +449,28 @@ def _clarify(question: str, buttons: Iterable[Button]) -> Answer:
     return _message_only("clarify", question, buttons)
 
 
-def _not_covered(kb: KnowledgeBase, other_drugs: tuple[str, ...]) -> Answer:
-    opening = (
-        f"I can't answer that: {_names(other_drugs)} {_is_are(other_drugs)} not covered."
-        if other_drugs
-        else "I can't answer that: it is not covered by my sources."
-    )
-    return _message_only(
+def _not_covered(
+    kb: KnowledgeBase,
+    other_drugs: tuple[str, ...],
+    unknown: tuple[str, ...] = (),
+    urgent: Entry | None = None,
+) -> Answer:
+    if other_drugs:
+        opening = f"I can't answer that: {_names(other_drugs)} {_is_are(other_drugs)} not covered."
+    elif unknown:
+        quoted = _names(f'"{w}"' for w in unknown[:3])
+        opening = f"I can't answer that: I don't know {quoted}, and my sources do not cover it."
+    else:
+        opening = "I can't answer that: it is not covered by my sources."
+    answer = _message_only(
         "not_covered",
         f"{opening} {_coverage(kb)} Please ask your doctor or pharmacist.",
         _drug_buttons(kb),
     )
+    if urgent is None:
+        return answer
+    # A red flag is answered whatever else the message says.
+    return replace(answer, urgent=_section(urgent, ""), references=_references(kb, [urgent]))
 
 
 def _coverage(kb: KnowledgeBase) -> str:

@@ -17,6 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 from bot.knowledge import KnowledgeBase
+from bot.lexicon import EnglishWords, english_words
 
 __all__ = ["Match", "Matcher", "match_question", "normalize"]
 
@@ -62,11 +63,31 @@ _ACROSS_RE = re.compile(
 # Cues that a short question continues the previous one ("and the side effects?").
 _FOLLOW_UP_RE = re.compile(r"^(and|also|what about|how about|same for|plus|ok and|so)\b")
 _DOSE_RE = re.compile(
-    r"\b(dose|doses|dosage|dosing|overdose|mg|mgs|milligrams?|mcg|micrograms?|"
-    r"how many (pills|tablets|capsules)|how much (of it )?(should|do|can|to|shall|must) "
-    r"(i|he|she|we|they|my \w+)? ?(take|give|have)|how much \w+ (should|do|can) "
-    r"(i|he|she|we|they)|double (up|the|my)|increase (the|my)|decrease (the|my)|"
-    r"lower (the|my)|take (more|less|extra)|how often (should|do) (i|we))\b"
+    "|".join(
+        (
+            r"\b(dose|doses|dosage|dosing|overdose|mgs?|milligrams?|mcg|micrograms?)\b",
+            # "100mg", "2 mg kg", "1g twice a day", "50 ml"
+            r"\b\d+ ?(mg|mgs|milligrams?|mcg|g|grams?|ml)\b",
+            r"\bper kg\b|\bmg kg\b",
+            # "is 50 enough", "150 of imuran", "dapsone 100 or 50", "up my sirolimus to 3"
+            r"\b\d+ (is )?(enough|too much|too high|too low|too little|normal|high|low|ok|right)\b",
+            r"\b(is|are) \d+\b(?! (month|week|day|year|hour|minute|percent)s?\b)",
+            r"\b\d+ (of|or) [a-z]|\b\d+ or \d+\b",
+            r"\b(up|increase|raise|lower|reduce|decrease|drop|cut)\b.{0,25}\bto \d+\b",
+            r"\b(once|twice|two times|three times|\d+ times) (a|per) day\b",
+            r"\bhow many\b(?! (weeks?|months?|days?|years?|people|patients|percent|of))",
+            r"\bhow much (of it |of this |\w+ )?(should|do|can|to|shall|must|is|per|a)\b",
+            r"\bhow much\b(?!.*\b(cost|costs|help|helps|work|works|risk|better|longer|time|"
+            r"does|do|did)\b)",
+            r"\b(max|maximum|highest|lowest|usual|normal|typical|right|correct|starting|average)"
+            r" (amount|dose|dosage|strength)\b|\bwhat strength\b|\bhow strong\b",
+            r"\bdouble (up|the|my)\b",
+            r"\b(increase|decrease|reduce|up|double|lower|halve) (the |my )?(dose|dosage|amount|"
+            r"tablets|pills|mg)\b",
+            r"\btake (more|less|extra|an extra|two|2)\b|\bextra (one|pill|tablet|dose)\b",
+            r"\bin half\b|\bhow often (should|do|can) (i|we|he|she|they)\b",
+        )
+    )
 )
 # Questions the sources never answer: name them so the reply can say so plainly.
 _UNCOVERED_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -74,22 +95,61 @@ _UNCOVERED_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "missed doses",
         re.compile(
             r"\b(miss(ed|ing)?|forg[oe]t+(en)?|skip(ped|ping)?)\b.{0,40}\b(dose|pill|tablet)"
+            r"|\bforg[oe]t\w* (to take|my|a|the|one)\b|\b(skip|skipped|missed) (my|a|the|one)\b"
         ),
     ),
     (
         "storage",
-        re.compile(r"\b(stor(e|ed|ing|age)|fridge|refrigerat\w*|keep it|room temperature)\b"),
+        re.compile(
+            r"\b(stor(e|ed|ing|age)|fridge|refrigerat\w*|freez\w*|room temperature|"
+            r"expir\w*|shelf life|kept cold|keep (it )?(cold|cool)|be kept)\b"
+        ),
     ),
-    ("alcohol", re.compile(r"\b(alcohol|beer|wine|drinking|booze|drunk|vodka)\b")),
+    ("alcohol", re.compile(r"\b(alcohol|beer|wine|drinking|booze|drunk|vodka|pint)\b")),
     ("vaccines", re.compile(r"\b(vaccin\w*|jabs?|flu shot|booster)\b")),
     (
         "stopping the medicine",
         re.compile(
-            r"\b(stop(ping)?|quit(ting)?|come off|coming off|wean\w*) (taking )?"
-            r"(it|the|my|this)\b"
+            r"\b(stop(ping)?|quit(ting)?|come off|coming off|wean\w*) (taking )?(it|the|my|this)\b"
+            r"|\b(can|should|could|may|how do|how to|if|is it ok to|want to|wanna) (i |we |he |"
+            r"she |they |you |my \w+ )?(stop|quit|come off|wean|cut out)\b"
+            r"|\b(coming off|weaning|cold turkey|tapering off|stopping)\b"
+        ),
+    ),
+    (
+        "surgery or dental work",
+        re.compile(r"\b(surgery|operation|dental|dentist|tooth out|teeth out)\b"),
+    ),
+    ("driving", re.compile(r"\b(drive|driving)\b")),
+    (
+        "when or how to take it",
+        re.compile(
+            r"\b(empty stomach|what time|time of day|morning or (night|evening)|crush\w*)\b"
         ),
     ),
 )
+# Body temperatures that are a fever, however they are written ("38.5", "temp of 39",
+# "101F"): normalized text has "38 5" for "38.5".
+_FEVER_RE = re.compile(
+    r"\b(3[89]|4[0-2])( [0-9])? ?(c|degrees?|deg|celsius)\b"
+    r"|\b10[0-5]( [0-9])? ?(f|degrees?|fahrenheit)\b"
+    r"|\b(temp|temps|temperature|fever|fevr|feva|feverish)\b\D{0,15}\b(3[89]|4[0-2]|10[0-5])\b"
+)
+# Words that, just before a symptom, say the patient does not have it.
+_NEGATIONS = frozenset(
+    {"no", "not", "without", "never", "dont", "didnt", "havent", "hasnt", "isnt", "nor"}
+)
+# "fever" in these names is no symptom.
+_NOT_SYMPTOMS = frozenset({("yellow", "fever"), ("hay", "fever")})
+# Words just before a drug's name that make the question one of dose ("more sirolimus").
+_DOSE_VERBS = frozenset(
+    {"increase", "decrease", "reduce", "up", "double", "halve", "more", "extra", "less", "lower"}
+)
+# Words just before an unknown name that say it is a medicine ("now on prograf").
+_MEDICINE_CUES = frozenset(
+    {"on", "taking", "take", "started", "starting", "start", "prescribed", "given",
+     "switched", "using", "onto", "tried"}
+)  # fmt: skip
 # Texting shorthand, expanded before matching.
 _SHORTHAND = {
     "wrk": "work",
@@ -115,6 +175,19 @@ _BLOOD_RE = re.compile(
     r"nappy|diaper|toilet|loo)\b|\b(poo+p?|stool|stools|vomit\w*|sick|pee|urine|wee|cough\w*|"
     r"spit\w*|puk\w*|threw up|throwing up)\b.{0,30}\bblood"
 )
+# Symptoms described in the patient's own order ("my poo is black", "lips look
+# blueish", "pee is pink", "sore throat and 39.5").
+_SYMPTOM_RE = re.compile(
+    r"\b(poo+p?|stools?|bowel movements?)\b.{0,15}\b(black|tarry|red|bloody)\b"
+    r"|\b(pee|urine|wee)\b.{0,12}\b(pink|red|brown|dark|black|bloody)\b"
+    r"|\blips?\b.{0,15}\bblu\w*|\b(spat|spit|spitting|spat out) (out )?blood\b"
+    r"|\b(3[89]|4[0-2]) [0-9]\b(?! ?(mg|g|ml|mcg|kg|percent))"
+)
+# "I stopped imuran and started tacrolimus": the question is about the new drug.
+_SWITCH_RE = re.compile(
+    r"\b(switch\w*|start\w*|now on|now im on|instead|replac\w*|new one|new med\w*|chang\w*|"
+    r"moved (me )?(to|onto)|put me on|came off|come off|stopped|off the|forget|after|about)\b"
+)
 _GREETING_RE = re.compile(
     r"^(hi+|hello+|hey+|hiya|yo|good (morning|afternoon|evening)|howdy|greetings|start)\b"
 )
@@ -130,6 +203,10 @@ class Match:
     """Covered drug ids named in the question, in order of first mention."""
     other_drugs: tuple[str, ...] = ()
     """Names of drugs we do not cover, as the question wrote them."""
+    unknown_words: tuple[str, ...] = ()
+    """Words that are neither ours nor English: perhaps a medicine we do not know."""
+    phrases: tuple[str, ...] = ()
+    """The topic and entry phrases found, as matched ("hair", "grapefruit")."""
     topics: tuple[str, ...] = ()
     """Topic ids, best first."""
     entries: tuple[str, ...] = ()
@@ -140,6 +217,8 @@ class Match:
     urgent: bool = False
     uncovered_topic: str | None = None
     across: bool = False
+    switched_to_other: bool = False
+    """A drug we do not cover is named last, as the one switched to ("now on prograf")."""
     about_class: bool = False
     """The question names immunosuppressants as a class."""
     general_score: int = 0
@@ -178,20 +257,23 @@ class Matcher:
     _others_by_letter: dict[str, list[str]] = field(default_factory=dict)
     _vocabulary_by_letter: dict[str, list[str]] = field(default_factory=dict)
     _indexed: set[tuple[tuple[str, ...], str, str]] = field(default_factory=set)
+    lexicon: EnglishWords | None = None
+    _glue_prefixes: tuple[str, ...] = ()
     _drug_cache: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     _word_cache: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> Matcher:
+    def build(cls, kb: KnowledgeBase, lexicon: EnglishWords | None = None) -> Matcher:
         """Index the names and phrases of ``kb``.
 
         Args:
             kb: the validated knowledge.
+            lexicon: English words (default: loaded on first need).
 
         Returns:
             A matcher for that knowledge.
         """
-        matcher = cls(kb)
+        matcher = cls(kb, lexicon=lexicon)
         for drug in kb.drugs:
             for name in drug.names:
                 matcher.names[_words(name)] = drug.id
@@ -214,13 +296,20 @@ class Matcher:
         # ("mycophenolic" of "mycophenolic acid"), so it is never read as a typo of ours.
         for key, name in list(matcher.other_names.items()):
             for word in key if len(key) > 1 else ():
-                if len(word) >= 7 and word not in matcher.vocabulary:
+                if (
+                    len(word) >= 7
+                    and word not in matcher.vocabulary
+                    and (word,) not in matcher.names
+                ):
                     matcher.other_names.setdefault((word,), name)
         matcher._single_names = [" ".join(k) for k in matcher.names if len(k) == 1]
         matcher._single_others = [" ".join(k) for k in matcher.other_names if len(k) == 1]
         matcher._names_by_letter = _by_first_letter(matcher._single_names)
         matcher._others_by_letter = _by_first_letter(matcher._single_others)
         matcher._vocabulary_by_letter = _by_first_letter(w for w in vocabulary if len(w) >= 4)
+        matcher._glue_prefixes = tuple(
+            sorted((n for n in matcher._single_names if len(n) >= 5), key=len, reverse=True)
+        )
         return matcher
 
     def _add_phrases(self, phrases: Iterable[str], kind: str, key: str) -> None:
@@ -250,7 +339,7 @@ class Matcher:
                 self._names_by_letter.get(word[0], ()),
                 scorer=OSA.distance,
                 score_cutoff=limit,
-            )
+            ) or _first_letter_typo(word, self._single_names)
             # Deciding "covered" is where safety lies: there, every uncovered name
             # counts, whatever its first letter.
             others = self._single_others if covered else self._others_by_letter.get(word[0], ())
@@ -274,9 +363,32 @@ class Matcher:
             self._drug_cache[word] = result
         return result
 
+    def _english(self) -> EnglishWords:
+        if self.lexicon is None:
+            self.lexicon = english_words()
+        return self.lexicon
+
+    def _unglue(self, word: str) -> str:
+        """Split a covered name glued to the next word ("imuransideeffects")."""
+        if len(word) < 8 or (word,) in self.names or word in self.vocabulary:
+            return word
+        for name in self._glue_prefixes:
+            if word.startswith(name) and len(word) - len(name) >= 3:
+                return f"{name} {word[len(name) :]}"
+        return word
+
+    def _is_unknown(self, word: str, corrected: str) -> bool:
+        if len(word) < 4 or not word.isalpha() or word != corrected or word in self.vocabulary:
+            return False
+        english = self._english()
+        return not english.is_word(word) and not english.near_word(word)
+
     def _correct(self, word: str) -> str:
         """Return the vocabulary word a misspelt topic word most likely meant."""
         if word in self.vocabulary or len(word) < 5 or not word.isalpha():
+            return word
+        if self._english().is_word(word):
+            # "fewer" is a word of its own, never a typo of "fever".
             return word
         cached = self._word_cache.get(word)
         if cached is not None:
@@ -303,7 +415,9 @@ class Matcher:
         Returns:
             The drugs, topics and cues found in it.
         """
-        normalized = " ".join(_SHORTHAND.get(w, w) for w in normalize(text).split()[:_MAX_WORDS])
+        normalized = " ".join(
+            self._unglue(_SHORTHAND.get(w, w)) for w in normalize(text).split()[:_MAX_WORDS]
+        )
         words = tuple(_stem(w) for w in normalized.split())
         if not words:
             return Match(words=())
@@ -352,8 +466,23 @@ class Matcher:
                     others.append(fuzzy[1])
                     other[i] = True
 
-        corrected = [w if used[i] else _stem(self._correct(w)) for i, w in enumerate(words)]
+        names_at = list(used)  # where covered names stand, before phrases mark more words
+        corrected = [
+            w if used[i] or other[i] else _stem(self._correct(w)) for i, w in enumerate(words)
+        ]
+        # Words that are neither ours, nor English, nor a typo of English: a name we do
+        # not know. Right after "on", "taking"... it is surely a medicine.
+        unknown: list[str] = []
+        for i, word in enumerate(words):
+            if used[i] or other[i] or not self._is_unknown(word, corrected[i]):
+                continue
+            if i > 0 and words[i - 1] in _MEDICINE_CUES:
+                others.append(word)
+                other[i] = True
+            else:
+                unknown.append(word)
         scores: dict[tuple[str, str], int] = {}
+        found: list[str] = []
         # Red-flag phrases first: their words ("blood" in "vomiting blood") then say
         # nothing more about the topic, which defaults to side effects.
         for urgent_pass in (True, False):
@@ -364,10 +493,14 @@ class Matcher:
                     for target in self.phrases.get(tuple(corrected[i : i + size]), ()):
                         if (target.kind == "urgent") != urgent_pass:
                             continue
+                        if urgent_pass and _denied(corrected, i, size):
+                            continue
                         score_key = (target.kind, target.key)
                         scores[score_key] = scores.get(score_key, 0) + target.weight
                         if urgent_pass:
                             used[i : i + size] = [True] * size
+                        elif target.kind in ("topic", "entry"):
+                            found.append(" ".join(corrected[i : i + size]))
 
         if _HOW_IT_WORKS_RE.search(" ".join(corrected)):
             scores[("topic", "how-it-works")] = scores.get(("topic", "how-it-works"), 0) + 2
@@ -390,13 +523,18 @@ class Matcher:
             words=words,
             drugs=tuple(dict.fromkeys(drugs)),
             other_drugs=tuple(dict.fromkeys(others)),
+            unknown_words=tuple(dict.fromkeys(unknown)),
+            phrases=tuple(dict.fromkeys(found)),
             topics=topics,
             entries=entries,
             general=general,
-            dose=bool(_DOSE_RE.search(normalized)) and uncovered != "missed doses",
-            urgent=("urgent", "urgent") in scores or bool(_BLOOD_RE.search(normalized)),
+            dose=(bool(_DOSE_RE.search(normalized)) or _dose_verb_before_drug(words, names_at))
+            and uncovered != "missed doses",
+            urgent=("urgent", "urgent") in scores
+            or any(p.search(normalized) for p in (_BLOOD_RE, _FEVER_RE, _SYMPTOM_RE)),
             uncovered_topic=uncovered,
             across=bool(_ACROSS_RE.search(normalized)),
+            switched_to_other=_switched_to_other(words, names_at, other, others),
             about_class=bool(_CLASS_RE.search(normalized) or _CLASS_RE.search(" ".join(corrected))),
             general_score=general_ranked[0][1] if general_ranked else 0,
             entry_score=max((v for (kind, _), v in scores.items() if kind == "entry"), default=0),
@@ -452,6 +590,50 @@ def edit_limit(word: str) -> int:
     if len(word) >= 8:
         return 2
     return 1
+
+
+def _switched_to_other(
+    words: tuple[str, ...], names_at: list[bool], other: list[bool], others: list[str]
+) -> bool:
+    """Return True when the question is about a drug not ours, a covered one only in passing.
+
+    "stopped imuran, now on tacrolimus", "switched from cellcept to myfortic, myfortic
+    side effects?", "imuran is fine but what about X": the drug we do not cover comes
+    last, after a switch, or is the one named twice.
+    """
+    covered = [i for i, is_name in enumerate(names_at) if is_name]
+    uncovered = [i for i, is_other in enumerate(other) if is_other]
+    if not covered or not uncovered or uncovered[-1] < covered[-1]:
+        return False
+    between = " ".join(words[covered[0] + 1 : uncovered[-1]])
+    named_twice = len(others) > len(set(others))
+    return named_twice or bool(_SWITCH_RE.search(between))
+
+
+def _first_letter_typo(word: str, names: list[str]) -> tuple[str, float, int] | None:
+    """Return a name that differs from ``word`` only by its first letter ("sellcept")."""
+    for name in names:
+        if len(name) == len(word) >= 6 and name[1:] == word[1:]:
+            return (name, 1, 0)
+    return None
+
+
+def _denied(words: list[str], start: int, size: int) -> bool:
+    """Return True when a symptom is denied ("no fever") or no symptom ("hay fever")."""
+    before = words[max(0, start - 2) : start]
+    if any(w in _NEGATIONS for w in before):
+        return True
+    return start > 0 and (words[start - 1], *words[start : start + size]) in _NOT_SYMPTOMS
+
+
+def _dose_verb_before_drug(words: tuple[str, ...], used: list[bool]) -> bool:
+    """Return True for "more sirolimus", "up my dapsone", "reduce the cellcept"."""
+    for i, is_name in enumerate(used):
+        if is_name and (i == 0 or not used[i - 1]):
+            before = [w for w in words[max(0, i - 3) : i] if w not in ("my", "the", "his", "her")]
+            if before and before[-1] in _DOSE_VERBS:
+                return True
+    return False
 
 
 def _by_first_letter(words: Iterable[str]) -> dict[str, list[str]]:

@@ -82,7 +82,7 @@ def test_look_alikes_never_match_a_covered_drug(matcher: Matcher, question: str)
     ("question", "other"),
     [
         ("tacrolimus side effects", ("tacrolimus",)),
-        ("tacrolimis", ("tacrolimus",)),
+        ("tacrolimis", ("tacrolimis",)),  # a misspelling the file lists itself
         ("ridaforolimus", ("ridaforolimus",)),
         ("can i take tacrolimus with cyclosporine", ("tacrolimus",)),
     ],
@@ -181,3 +181,108 @@ def test_match_question_builds_its_own_index(kb: KnowledgeBase) -> None:
 )
 def test_normalize(text: str, normalized: str) -> None:
     assert normalize(text) == normalized
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "temp of 39 on azathioprine",
+        "im on cellcept and my temperature is 38.4",
+        "101F on imuran what do i do",
+        "38C and aching all over on cellcept",
+        "my son on imuran has a sore throat and 39.5",
+        "my poo is black since starting mycophenolate",
+        "my pee is pink on cyclosporine",
+        "my lips look blueish on dapsone",
+        "spat out blood brushing my teeth, on dapsone",
+        "theres blood in my poo since starting cellcept",
+        "been sick and theres blood in it, im on mycophenolate",
+        "i'm burning up on cellcept",
+    ],
+)
+def test_red_flags_in_the_patients_own_words(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).urgent is True
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "NO FEVER or anything, just tired on imuran",
+        "not bleeding or anything, just curious about cellcept side effects",
+        "yellow fever vaccine and azathioprine?",
+        "hay fever and cellcept",
+        "which has fewer side effects, imuran or cellcept",
+        "taking 40 5mg tablets",
+    ],
+)
+def test_no_red_flag_where_there_is_none(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).urgent is False
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is 50 enough of imuran",
+        "is 100mg of azathioprine too much",
+        "IMURAN HOW MUCH",
+        "dapsone 100 or 50?",
+        "can i up my sirolimus to 3",
+        "more sirolimus = faster results?",
+        "can i take 2 cellcept at once",
+        "should i take cellcept twice a day or once",
+        "can I cut the cellcept pills in half",
+        "whats the max amount of cyclosporine",
+    ],
+)
+def test_dose_questions_without_the_word_dose(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).dose is True
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many people respond to dapsone",
+        "how much does imuran help",
+        "does imuran lower my immune system",
+        "how long before imuran works",
+    ],
+)
+def test_not_dose_questions(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).dose is False
+
+
+@pytest.mark.parametrize(
+    ("question", "drugs"),
+    [
+        ("imuransideeffects", ("azathioprine",)),
+        ("dapsoneg6pd", ("dapsone",)),
+        ("sellcept side effects", ("mycophenolate",)),
+        ("cirolimus and sun", ("sirolimus",)),
+    ],
+)
+def test_glued_and_first_letter_typos(matcher: Matcher, question: str, drugs: tuple[str]) -> None:
+    assert matcher.match(question).drugs == drugs
+
+
+def test_unknown_names_are_reported_and_known_words_are_not(matcher: Matcher) -> None:
+    assert matcher.match("zorblex trough level ok?").unknown_words == ("zorblex",)
+    assert matcher.match("which one needs a blood test becuase").unknown_words == ()
+    # Right after "on", an unknown name is surely a medicine.
+    assert matcher.match("now on zorblex, side effects?").other_drugs == ("zorblex",)
+
+
+@pytest.mark.parametrize(
+    ("question", "switched"),
+    [
+        ("I stopped imuran and started tacrolimus, side effects of the new one?", True),
+        ("switched from cellcept to myfortic, myfortic side effects?", True),
+        ("dapsone is fine but what about dapagliflozin side effects", True),
+        ("can i take tacrolimus with cyclosporine", False),
+        ("can i take cyclosporine with tacrolimus", False),
+        ("on imuran and prednisone, before they started it they did a gene test", False),
+    ],
+)
+def test_questions_about_the_drug_switched_to(
+    matcher: Matcher, question: str, switched: bool
+) -> None:
+    assert matcher.match(question).switched_to_other is switched

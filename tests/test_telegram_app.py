@@ -330,8 +330,8 @@ async def test_drugs_lists_every_drug_as_a_button(bot: Bot) -> None:
     assert text.startswith("The medicines I cover (tap one):\n\n")
     lines = text.split("\n\n", 1)[1].splitlines()
     assert [re.sub(r"^<b>(.*?)</b>: .*$", r"\1", line) for line in lines] == list(DRUGS.values())
-    assert "Imuran, Azamun, AZA" in lines[0]
-    assert "Sandimmune, Neoral, CsA" in lines[1]
+    assert "Imuran, Azamun" in lines[0]
+    assert "Sandimmune, Neoral" in lines[1]
     assert reply.params["reply_markup"] == {"inline_keyboard": DRUG_BUTTONS}
 
 

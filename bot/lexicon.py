@@ -1,0 +1,80 @@
+"""Everyday English words, to tell a patient's ordinary words from names we do not know.
+
+Two questions need it. Is "fewer" a word in its own right, or a typo of "fever"? (A
+word of English is never "corrected".) And is "prograf" some medicine we have never
+heard of? (A word that is neither ours, nor English, nor one typo away from a common
+English word is treated as a name we do not know, so its question gets "not
+covered" instead of the facts of a covered drug that happen to match its topic.)
+
+The word list is pyspellchecker's English frequency list, loaded once, on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Iterable, Mapping
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+__all__ = ["EnglishWords", "english_words"]
+
+logger = logging.getLogger(__name__)
+
+# Typo detection compares with the most frequent words only: rare words are rarely
+# what a patient meant, and the lists stay short enough to scan in microseconds.
+_TYPO_TARGETS = 40_000
+
+
+class EnglishWords:
+    """A set of English words with a typo check against the most frequent of them."""
+
+    def __init__(self, frequencies: Mapping[str, int] | Iterable[str]) -> None:
+        """Index ``frequencies`` (word to count, or plain words in frequency order)."""
+        if isinstance(frequencies, Mapping):
+            ranked = sorted(frequencies, key=lambda w: -frequencies[w])
+        else:
+            ranked = list(frequencies)
+        words = [w for w in ranked if w.isalpha()]
+        self._words = frozenset(words)
+        by_letter: dict[str, list[str]] = {}
+        for word in words[:_TYPO_TARGETS]:
+            if len(word) >= 4:
+                by_letter.setdefault(word[0], []).append(word)
+        self._by_letter = by_letter
+        self._near: dict[str, bool] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def is_word(self, word: str) -> bool:
+        """Return True for a word of English ("fewer", "tummy")."""
+        return word in self._words
+
+    def near_word(self, word: str) -> bool:
+        """Return True for one typo away from a common English word ("becuase")."""
+        cached = self._near.get(word)
+        if cached is not None:
+            return cached
+        best = process.extractOne(
+            word, self._by_letter.get(word[:1], ()), scorer=OSA.distance, score_cutoff=1
+        )
+        result = best is not None
+        with self._lock:
+            if len(self._near) < 100_000:
+                self._near[word] = result
+        return result
+
+
+@functools.cache
+def english_words() -> EnglishWords:
+    """Return the English word list, loading it on first use (about a second)."""
+    from spellchecker import SpellChecker
+
+    frequencies = SpellChecker(language="en", distance=1).word_frequency.dictionary
+    lexicon = EnglishWords(frequencies)
+    logger.debug("loaded %d English words", len(lexicon))
+    return lexicon
