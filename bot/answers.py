@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from bot.knowledge import Drug, Entry, KnowledgeBase, Reference
-from bot.matching import Match, Matcher
+from bot.matching import Match, Matcher, normalize
 
 __all__ = [
     "TELEGRAM_MESSAGE_LIMIT",
@@ -334,6 +334,40 @@ def answer_per_section(kb: KnowledgeBase, answer: Answer) -> list[Answer]:
     return parts
 
 
+# Topics whose entries are lists (of side effects, risks, interactions): asking about
+# something the list does not name deserves a word, not silence.
+_LISTING_TOPICS = frozenset({"side-effects", "serious-risks", "interactions"})
+# Words of a question that name no particular effect or substance.
+_GENERIC_WORDS = frozenset(
+    """
+    side sideeffect effect efect affect adverse reaction expect interact interaction mix
+    mixing take taking together combine food eat eating drink drinking diet meal herbal herb
+    supplement other medicine medication drug dangerous serious risk safe safety damage long
+    term harmful scary warning permanent worst case kill life threatening rare feel awful
+    what make me my cause does do can will with and the any problem
+    """.split()  # noqa: SIM905  (a word list reads better as prose)
+)
+
+
+def _unmentioned(phrases: Iterable[str], entry: Entry) -> list[str]:
+    """Return the specific phrases of a question that an entry's answer never mentions.
+
+    A word counts as mentioned when a word of the answer starts like it ("dizzy" and
+    "dizziness"), so only what is truly absent ("hair loss", "kidney") is returned.
+    """
+    answer_words = normalize(entry.answer).split()
+    own = {normalize(p) for p in entry.phrases}
+    missing: list[str] = []
+    # Longest first, so "hair loss" is said once and "hair" not again.
+    for phrase in sorted(phrases, key=len, reverse=True):
+        content = [w for w in phrase.split() if len(w) >= 3 and w not in _GENERIC_WORDS]
+        if not content or phrase in own or any(set(content) <= set(m.split()) for m in missing):
+            continue
+        if not any(any(a.startswith(w[:4]) for a in answer_words) for w in content):
+            missing.append(phrase)
+    return missing[:2]
+
+
 class _AnswerBuilder:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
@@ -374,6 +408,13 @@ class _AnswerBuilder:
         chosen = chosen[:_MAX_TOPICS_PER_DRUG]
         for entry in chosen:
             self.add_entry(entry)
+            if entry.topic_id in _LISTING_TOPICS:
+                for phrase in _unmentioned(match.phrases, entry):
+                    self.notices.append(
+                        f'My sources do not mention "{phrase}" for {drug.name.lower()}: '
+                        "that is not the same as saying it cannot happen. Below is what they "
+                        "do say; ask your doctor or pharmacist about it."
+                    )
         answered = bool(chosen)
         for topic_id in missing:
             fallback = self.kb.general_entry(topic_id)

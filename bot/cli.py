@@ -214,5 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=os.environ.get("LOG_LEVEL", "INFO" if args.command == "run" else "WARNING"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    status: int = args.handler(args)
+    try:
+        status: int = args.handler(args)
+    except BrokenPipeError:
+        # The reader went away (`python -m bot ask ... | head`): stop quietly, as
+        # the Python docs recommend, without a traceback on stderr.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     return status

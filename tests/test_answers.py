@@ -193,3 +193,60 @@ def test_split_message_cuts_long_lines_and_words_without_breaking_entities() -> 
     assert "".join(parts) == long_line
     assert all(p.endswith(";") for p in parts)
     assert split_message("short") == ["short"]
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase", "drug"),
+    [
+        ("does imuran cause hair loss", "hair loss", "azathioprine"),
+        ("does cellcept hurt your kidneys", "kidney", "mycophenolate mofetil"),
+        ("does dapsone interact with grapefruit", "grapefruit", "dapsone"),
+    ],
+)
+def test_a_list_that_does_not_name_what_was_asked_says_so(
+    kb: KnowledgeBase, matcher: Matcher, question: str, phrase: str, drug: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.notices[0] == (
+        f'My sources do not mention "{phrase}" for {drug}: that is not the same as saying it '
+        "cannot happen. Below is what they do say; ask your doctor or pharmacist about it."
+    )
+    assert answer.sections
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["imuran side effects", "will imuran make me tired", "grapefruit cyclosporine?", "dapson g6pd"],
+)
+def test_no_such_notice_when_the_answer_names_it(
+    kb: KnowledgeBase, matcher: Matcher, question: str
+) -> None:
+    assert not any("do not mention" in n for n in ask(kb, matcher, question).notices)
+
+
+def test_red_flag_with_an_uncovered_drug_still_leads_with_the_doctor(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    answer = ask(kb, matcher, "I'm on tacrolimus and I have a fever")
+    text = render_plain(answer)
+    assert text.startswith("Contact your doctor now")
+    assert "tacrolimus is not covered" in text
+    assert answer.drugs == ()
+    assert answer.sections == ()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I stopped imuran and started tacrolimus, side effects of the new one?",
+        "zorblex trough level ok?",
+        "on prograf, what about grapefruit",
+    ],
+)
+def test_questions_about_drugs_we_do_not_cover_get_no_fact(
+    kb: KnowledgeBase, matcher: Matcher, question: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.kind == "not_covered"
+    assert answer.sections == ()
+    assert render_plain(answer).startswith("I can't answer that")
