@@ -42,11 +42,13 @@ class EnglishWords:
             ranked = list(frequencies)
         words = [w for w in ranked if w.isalpha()]
         self._words = frozenset(words)
-        by_letter: dict[str, list[str]] = {}
+        # Grouped by first letter and length: a word one edit away has the same first
+        # letter (typos rarely change it) and a length within one of the typo's.
+        buckets: dict[tuple[str, int], list[str]] = {}
         for word in words[:_TYPO_TARGETS]:
             if len(word) >= 4:
-                by_letter.setdefault(word[0], []).append(word)
-        self._by_letter = by_letter
+                buckets.setdefault((word[0], len(word)), []).append(word)
+        self._buckets = buckets
         self._near: dict[str, bool] = {}
         self._lock = threading.Lock()
 
@@ -62,10 +64,12 @@ class EnglishWords:
         cached = self._near.get(word)
         if cached is not None:
             return cached
-        best = process.extractOne(
-            word, self._by_letter.get(word[:1], ()), scorer=OSA.distance, score_cutoff=1
-        )
-        result = best is not None
+        result = False
+        for length in (len(word) - 1, len(word), len(word) + 1):
+            candidates = self._buckets.get((word[:1], length), ())
+            if process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1):
+                result = True
+                break
         with self._lock:
             if len(self._near) < 100_000:
                 self._near[word] = result

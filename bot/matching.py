@@ -258,6 +258,7 @@ class Matcher:
     _vocabulary_by_letter: dict[str, list[str]] = field(default_factory=dict)
     _indexed: set[tuple[tuple[str, ...], str, str]] = field(default_factory=set)
     lexicon: EnglishWords | None = None
+    _prefixes: frozenset[tuple[str, ...]] = frozenset()
     _glue_prefixes: tuple[str, ...] = ()
     _drug_cache: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     _word_cache: dict[str, str] = field(default_factory=dict)
@@ -290,6 +291,9 @@ class Matcher:
             matcher._add_phrases(entry.phrases, "general", entry.topic_id)
         matcher._add_phrases(kb.urgent.phrases, "urgent", "urgent")
         matcher._indexed.clear()  # only needed while building
+        matcher._prefixes = frozenset(
+            key[:n] for key in matcher.phrases for n in range(1, len(key) + 1)
+        )
         vocabulary = {w for key in matcher.phrases for w in key}
         matcher.vocabulary = frozenset(vocabulary | _COMMON_WORDS)
         # The distinctive word of a several-word uncovered name stands for it alone
@@ -483,24 +487,35 @@ class Matcher:
                 unknown.append(word)
         scores: dict[tuple[str, str], int] = {}
         found: list[str] = []
+        # Every phrase that starts at each word, found in one pass: a word that starts
+        # no phrase costs one lookup.
+        hits: list[tuple[int, int, list[_Target]]] = []
+        for i in range(len(corrected)):
+            for size in range(1, min(_MAX_PHRASE_WORDS, len(corrected) - i) + 1):
+                chunk = tuple(corrected[i : i + size])
+                if chunk not in self._prefixes:
+                    break
+                targets = self.phrases.get(chunk)
+                if targets:
+                    hits.append((i, size, targets))
+        hits.sort(key=lambda hit: -hit[1])  # longest phrases first
         # Red-flag phrases first: their words ("blood" in "vomiting blood") then say
         # nothing more about the topic, which defaults to side effects.
         for urgent_pass in (True, False):
-            for size in range(min(_MAX_PHRASE_WORDS, len(corrected)), 0, -1):
-                for i in range(len(corrected) - size + 1):
-                    if any(used[i : i + size]):
+            for i, size, targets in hits:
+                if any(used[i : i + size]):
+                    continue
+                for target in targets:
+                    if (target.kind == "urgent") != urgent_pass:
                         continue
-                    for target in self.phrases.get(tuple(corrected[i : i + size]), ()):
-                        if (target.kind == "urgent") != urgent_pass:
-                            continue
-                        if urgent_pass and _denied(corrected, i, size):
-                            continue
-                        score_key = (target.kind, target.key)
-                        scores[score_key] = scores.get(score_key, 0) + target.weight
-                        if urgent_pass:
-                            used[i : i + size] = [True] * size
-                        elif target.kind in ("topic", "entry"):
-                            found.append(" ".join(corrected[i : i + size]))
+                    if urgent_pass and _denied(corrected, i, size):
+                        continue
+                    score_key = (target.kind, target.key)
+                    scores[score_key] = scores.get(score_key, 0) + target.weight
+                    if urgent_pass:
+                        used[i : i + size] = [True] * size
+                    elif target.kind in ("topic", "entry"):
+                        found.append(" ".join(corrected[i : i + size]))
 
         if _HOW_IT_WORKS_RE.search(" ".join(corrected)):
             scores[("topic", "how-it-works")] = scores.get(("topic", "how-it-works"), 0) + 2
