@@ -600,7 +600,11 @@ async def test_admin_reload_applies_a_new_phrase(bot: Bot) -> None:
     assert shown.endswith("\nphrases changed: topic.side-effects")
     assert bot.live.current is not before
     after = await bot.ask("imuran wobbly legs")
-    assert after.params["text"].startswith("<b>Azathioprine: Side effects</b>\n")
+    # The new phrase now reaches the side effects, which do not list it: the reply says so.
+    assert after.params["text"].startswith(
+        "My sources do not mention &quot;wobbly legs&quot; for azathioprine"
+    )
+    assert "\n\n<b>Azathioprine: Side effects</b>\n" in after.params["text"]
 
 
 async def test_reload_with_no_change_says_so(bot: Bot) -> None:
@@ -680,7 +684,7 @@ async def test_sighup_reloads_the_knowledge(bot: Bot) -> None:
 
     assert bot.live.current is not before
     reply = await bot.ask("imuran wobbly legs")
-    assert reply.params["text"].startswith("<b>Azathioprine: Side effects</b>\n")
+    assert "\n\n<b>Azathioprine: Side effects</b>\n" in reply.params["text"]
 
 
 # ------------------------------------------------------------ Bot API errors
