@@ -44,8 +44,12 @@ def _compose(text: str) -> yaml.Node | None:
     """Parse YAML into nodes, fast; on an error, parse again for PyYAML's clearer message."""
     try:
         return yaml.compose(text, Loader=_FAST_LOADER)
-    except yaml.YAMLError:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as fast_error:
+        try:
+            return yaml.compose(text, Loader=yaml.SafeLoader)
+        except RecursionError:
+            # Nesting too deep for the pure-Python parser: libyaml's message will do.
+            raise fast_error from None
 
 
 @dataclass(frozen=True)
@@ -206,13 +210,16 @@ def knowledge_files(path: Path) -> list[Path]:
     Raises:
         KnowledgeError: the path does not exist or holds no YAML file.
     """
-    if path.is_dir():
-        files = sorted(p for p in path.glob("*.yaml") if p.is_file())
-        if not files:
-            raise KnowledgeError([f"{path}: no *.yaml knowledge file in this folder"])
-        return files
-    if not path.exists():
-        raise KnowledgeError([f"{path}: no such file"])
+    try:
+        if path.is_dir():
+            files = sorted(p for p in path.glob("*.yaml") if p.is_file())
+            if not files:
+                raise KnowledgeError([f"{path}: no *.yaml knowledge file in this folder"])
+            return files
+        if not path.exists():
+            raise KnowledgeError([f"{path}: no such file"])
+    except OSError as error:
+        raise KnowledgeError([f"{path}: cannot read: {error.strerror or error}"]) from error
     return [path]
 
 

@@ -28,7 +28,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -87,6 +87,8 @@ FLOOD_NOTICE = (
     "seconds, then ask again, one question at a time."
 )
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_SEND_ATTEMPTS = 3
+_SEND_RETRY_DELAY = 0.5
 _MAX_INLINE_RESULTS = 10
 _INLINE_DESCRIPTION_CHARS = 120
 
@@ -112,13 +114,26 @@ async def _send(
     """Send the parts of a reply in order; the buttons go under the last part."""
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        await message.reply_text(
-            part,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=_NO_PREVIEW,
-            reply_markup=_keyboard(buttons, vote_token) if last else None,
-            do_quote=False,
-        )
+        for attempt in range(_SEND_ATTEMPTS):
+            try:
+                await message.reply_text(
+                    part,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=_NO_PREVIEW,
+                    reply_markup=_keyboard(buttons, vote_token) if last else None,
+                    do_quote=False,
+                )
+                break
+            except (BadRequest, TimedOut):
+                # A bad request fails again; a timed-out one may have been delivered.
+                raise
+            except NetworkError as error:
+                # A 5xx or a dropped connection: the message did not go out; try again
+                # shortly, a bounded number of times.
+                if attempt == _SEND_ATTEMPTS - 1:
+                    raise
+                logger.warning("sending failed (%s); retrying", error)
+                await asyncio.sleep(_SEND_RETRY_DELAY * (attempt + 1))
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -402,6 +417,11 @@ class BotHandlers:
         if isinstance(error, Forbidden):
             # The user blocked the bot: nothing to tell them, nothing to retry.
             logger.info("dropped a reply: %s", error)
+            return
+        if isinstance(error, (RetryAfter, TimedOut)):
+            # Telegram is throttling us, or the reply may well have arrived late: a
+            # "sorry" would meet the same limit, or follow an answer that got through.
+            logger.warning("reply not confirmed: %s", error)
             return
         logger.error("error while handling an update", exc_info=error)
         if isinstance(update, Update) and update.effective_chat is not None:

@@ -62,7 +62,7 @@ class _UpdateHandler(RequestHandler):
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an update")
             update = Update.de_json(data, self.bot_application.bot)
-        except (ValueError, TypeError, KeyError) as error:
+        except Exception as error:  # any body PTB cannot read is a bad request, not a 500
             logger.warning("refused a malformed webhook body: %s", type(error).__name__)
             self._refuse(HTTPStatus.BAD_REQUEST, "malformed update")
             return

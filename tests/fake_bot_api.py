@@ -337,6 +337,10 @@ def _describe(params: JSONDict, limit: int = 160) -> str:
 class _Server(ThreadingHTTPServer):
     """ThreadingHTTPServer that knows its :class:`FakeBotApi` (handlers need it)."""
 
+    # Many chats answered at once open many connections: the default backlog of 5
+    # would make the kernel reset them under load.
+    request_queue_size = 1024
+
     # Daemon threads: a client that never reads its response must not block stop().
     daemon_threads = True
 
