@@ -259,7 +259,8 @@ class Matcher:
     _indexed: set[tuple[tuple[str, ...], str, str]] = field(default_factory=set)
     lexicon: EnglishWords | None = None
     _prefixes: frozenset[tuple[str, ...]] = frozenset()
-    _glue_prefixes: tuple[str, ...] = ()
+    _glue_prefixes: dict[str, list[str]] = field(default_factory=dict)
+    _tails: dict[str, str] = field(default_factory=dict)
     _drug_cache: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     _word_cache: dict[str, str] = field(default_factory=dict)
 
@@ -311,9 +312,11 @@ class Matcher:
         matcher._names_by_letter = _by_first_letter(matcher._single_names)
         matcher._others_by_letter = _by_first_letter(matcher._single_others)
         matcher._vocabulary_by_letter = _by_first_letter(w for w in vocabulary if len(w) >= 4)
-        matcher._glue_prefixes = tuple(
-            sorted((n for n in matcher._single_names if len(n) >= 5), key=len, reverse=True)
-        )
+        for name in sorted(matcher._single_names, key=len, reverse=True):
+            if len(name) >= 5:
+                matcher._glue_prefixes.setdefault(name[:5], []).append(name)
+            # Names that differ from a word only by its first letter ("sellcept").
+            matcher._tails.setdefault(name[1:], name)
         return matcher
 
     def _add_phrases(self, phrases: Iterable[str], kind: str, key: str) -> None:
@@ -343,7 +346,7 @@ class Matcher:
                 self._names_by_letter.get(word[0], ()),
                 scorer=OSA.distance,
                 score_cutoff=limit,
-            ) or _first_letter_typo(word, self._single_names)
+            ) or self._first_letter_typo(word)
             # Deciding "covered" is where safety lies: there, every uncovered name
             # counts, whatever its first letter.
             others = self._single_others if covered else self._others_by_letter.get(word[0], ())
@@ -376,10 +379,15 @@ class Matcher:
         """Split a covered name glued to the next word ("imuransideeffects")."""
         if len(word) < 8 or (word,) in self.names or word in self.vocabulary:
             return word
-        for name in self._glue_prefixes:
+        for name in self._glue_prefixes.get(word[:5], ()):
             if word.startswith(name) and len(word) - len(name) >= 3:
                 return f"{name} {word[len(name) :]}"
         return word
+
+    def _first_letter_typo(self, word: str) -> tuple[str, float, int] | None:
+        """Return a name that differs from ``word`` only by its first letter ("sellcept")."""
+        name = self._tails.get(word[1:]) if len(word) >= 6 else None
+        return (name, 1, 0) if name is not None else None
 
     def _is_unknown(self, word: str, corrected: str) -> bool:
         if len(word) < 4 or not word.isalpha() or word != corrected or word in self.vocabulary:
@@ -623,14 +631,6 @@ def _switched_to_other(
     between = " ".join(words[covered[0] + 1 : uncovered[-1]])
     named_twice = len(others) > len(set(others))
     return named_twice or bool(_SWITCH_RE.search(between))
-
-
-def _first_letter_typo(word: str, names: list[str]) -> tuple[str, float, int] | None:
-    """Return a name that differs from ``word`` only by its first letter ("sellcept")."""
-    for name in names:
-        if len(name) == len(word) >= 6 and name[1:] == word[1:]:
-            return (name, 1, 0)
-    return None
 
 
 def _denied(words: list[str], start: int, size: int) -> bool:
