@@ -167,13 +167,16 @@ _SHORTHAND = {
 # "how does X work" asks how a drug works, however many words X has; "how long" does not.
 _HOW_IT_WORKS_RE = re.compile(r"\bhow (does|do|did|would|will) (?!.*\blong\b).{0,60}\bwork")
 # The question is about immunosuppressants as a class rather than one drug.
-_CLASS_RE = re.compile(r"\b(imm?un\w*su+p+res+\w*|immune su+p+res+\w*|anti ?rejection)\b")
+_CLASS_RE = re.compile(
+    r"\b(imm?un\w*su+p+res+\w*|immune su+p+res+\w*|anti ?rejection|"
+    r"(these|those|all|any of the) (drugs|meds|medicines|medications|tablets))\b"
+)
 # Blood where it should never be, however it is worded ("blood in my poo", "been sick
 # and there's blood in it"): a red flag even when no listed phrase matches.
 _BLOOD_RE = re.compile(
-    r"\bblood\w*\b.{0,30}\b(poo+p?|stool|stools|vomit\w*|sick|pee|urine|wee|cough\w*|spit\w*|"
-    r"nappy|diaper|toilet|loo)\b|\b(poo+p?|stool|stools|vomit\w*|sick|pee|urine|wee|cough\w*|"
-    r"spit\w*|puk\w*|threw up|throwing up)\b.{0,30}\bblood"
+    r"\bblood\w*\b.{0,30}\b(poo+\w*|stool|stools|vomit\w*|sick|pee\w*|urin\w*|wee\w*|"
+    r"cough\w*|spit\w*|nappy|diaper|toilet|loo)\b|\b(poo+\w*|stool|stools|vomit\w*|sick|pee\w*|"
+    r"urin\w*|wee\w*|cough\w*|spit\w*|puk\w*|threw up|throwing up)\b.{0,30}\bblood"
 )
 # Symptoms described in the patient's own order ("my poo is black", "lips look
 # blueish", "pee is pink", "sore throat and 39.5").

@@ -1,8 +1,10 @@
 """Score the evaluation sets through the real command line; fail under 95%.
 
-``evaluation.yaml`` is the main set (250 questions); ``evaluation_holdout.yaml`` (150) was
-written separately, without looking at the bot or the main set, to check that the matcher
-generalises beyond the phrasings it was tuned on.
+``evaluation.yaml`` is the main set (250 questions). ``evaluation_holdout.yaml`` (150) and
+``evaluation_blind.yaml`` (160) were each written separately, without looking at the bot or
+the other sets, to check that the matcher generalises beyond the phrasings it was tuned on
+(first runs: 92.7% and 95.6%; their failures were fixed since, so they now serve as
+regression sets).
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.evaluation import EVALUATION_PATH, HOLDOUT_PATH, Report, evaluate
+from tests.evaluation import BLIND_PATH, EVALUATION_PATH, HOLDOUT_PATH, Report, evaluate
 
 MINIMUM_SCORE = 0.95
 # Safety categories where every single answer must be right, not 95% of them.
 MUST_BE_PERFECT = ("look-alike", "off-topic")
 
 
-@pytest.fixture(scope="module", params=[EVALUATION_PATH, HOLDOUT_PATH], ids=lambda p: p.stem)
+@pytest.fixture(
+    scope="module", params=[EVALUATION_PATH, HOLDOUT_PATH, BLIND_PATH], ids=lambda p: p.stem
+)
 def report(request: pytest.FixtureRequest) -> Report:
     path: Path = request.param
     return evaluate(path)
