@@ -580,6 +580,15 @@ def render_plain(answer: Answer) -> str:
     return "\n\n".join(paragraphs)
 
 
+def esc(text: str) -> str:
+    """Escape text for Telegram HTML: ``<``, ``>`` and ``&``; quotes only matter in attributes."""
+    return html.escape(text, quote=False)
+
+
+def _attribute(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
 def render_html(answer: Answer) -> list[str]:
     """Render an answer as Telegram HTML messages, every piece of text escaped.
 
@@ -589,15 +598,19 @@ def render_html(answer: Answer) -> list[str]:
     Returns:
         One or more messages, each at most 4096 characters, split between paragraphs.
     """
-    esc = html.escape
     paragraphs: list[str] = []
     if answer.urgent is not None:
-        paragraphs.append(f"\u26a0\ufe0f <b>{esc(answer.urgent.text)}</b>")
+        # The call to action in bold, the reasons after it in plain text: a wall of
+        # bold reads as shouting on a phone.
+        first, _, rest = answer.urgent.text.partition(". ")
+        lead = f"{first}." if rest else first
+        tail = f" {esc(rest)}" if rest else ""
+        paragraphs.append(f"\u26a0\ufe0f <b>{esc(lead)}</b>{tail}")
     paragraphs.extend(esc(n) for n in answer.notices)
     for section in answer.sections:
         body = esc(section.text)
         if section.link:
-            body += f'\n<a href="{esc(section.link)}">MedlinePlus drug page</a>'
+            body += f'\n<a href="{_attribute(section.link)}">MedlinePlus drug page</a>'
         paragraphs.append(f"<b>{esc(section.title)}</b>\n{body}")
     if answer.caution is not None:
         paragraphs.append(f"<i>{esc(answer.caution.title)}: {esc(answer.caution.text)}</i>")
@@ -606,7 +619,7 @@ def render_html(answer: Answer) -> list[str]:
         for ref in answer.references:
             citation = esc(ref.citation)
             if ref.link:
-                citation = f'<a href="{esc(ref.link)}">{citation}</a>'
+                citation = f'<a href="{_attribute(ref.link)}">{citation}</a>'
             lines.append(f"[{esc(ref.id)}] {citation}")
         paragraphs.append("\n".join(lines))
     return split_message("\n\n".join(_untag_long_lines(p) for p in paragraphs))

@@ -18,6 +18,8 @@ class KnowledgeChanges:
     text_changed: tuple[str, ...]
     phrases_changed: tuple[str, ...]
     references_changed: tuple[str, ...]
+    phrase_edits: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
+    """For each key of ``phrases_changed``: the phrases added and the phrases removed."""
 
     @property
     def is_empty(self) -> bool:
@@ -35,7 +37,11 @@ class KnowledgeChanges:
         out = [f"added: {key}" for key in self.added]
         out += [f"removed: {key}" for key in self.removed]
         out += [f"text changed: {key}" for key in self.text_changed]
-        out += [f"phrases changed: {key}" for key in self.phrases_changed]
+        edits = {key: (added, removed) for key, added, removed in self.phrase_edits}
+        for key in self.phrases_changed:
+            added, removed = edits.get(key, ((), ()))
+            detail = ", ".join([*(f"+{p}" for p in added), *(f"-{p}" for p in removed)])
+            out.append(f"phrases changed: {key}" + (f" ({detail})" if detail else ""))
         out += [f"reference changed: {key}" for key in self.references_changed]
         return out
 
@@ -89,6 +95,15 @@ def diff_knowledge(old: KnowledgeBase, new: KnowledgeBase) -> KnowledgeChanges:
             != (after[k].answer, after[k].title, after[k].references)
         ),
         phrases_changed=tuple(k for k in common if before[k].phrases != after[k].phrases),
+        phrase_edits=tuple(
+            (
+                k,
+                tuple(p for p in after[k].phrases if p not in before[k].phrases),
+                tuple(p for p in before[k].phrases if p not in after[k].phrases),
+            )
+            for k in common
+            if before[k].phrases != after[k].phrases
+        ),
         references_changed=tuple(
             r for r in new_refs if r in old_refs and old_refs[r] != new_refs[r]
         ),

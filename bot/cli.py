@@ -104,7 +104,8 @@ def _check(args: argparse.Namespace) -> int:
         count = len(warnings)
         print(f"{count} warning{'s' if count != 1 else ''} found (--strict makes them errors)")
         return 1
-    suffix = f" ({len(warnings)} warnings)" if warnings else ""
+    count = len(warnings)
+    suffix = f" ({count} warning{'s' if count != 1 else ''})" if warnings else ""
     print(f"{path}: OK: {kb.summary()}{suffix}")
     return 0
 
@@ -133,9 +134,12 @@ def _stats(args: argparse.Namespace) -> int:
     log = QuestionLog(path, retention)
     try:
         if args.unanswered:
-            for row in log.unanswered(args.unanswered):
+            rows = log.unanswered(args.unanswered)
+            for row in rows:
                 when = time.strftime("%Y-%m-%d %H:00", time.gmtime(row.asked_hour))
                 print(f"{when}  {row.question}")
+            if not rows:
+                print("no unanswered questions recorded")
         else:
             for line in log.stats(args.days).lines():
                 print(line)
@@ -214,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=os.environ.get("LOG_LEVEL", "INFO" if args.command == "run" else "WARNING"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # httpx logs every request URL at INFO, and a Bot API URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     try:
         status: int = args.handler(args)
     except BrokenPipeError:

@@ -213,7 +213,7 @@ def test_lines_and_summary(tmp_path: Path) -> None:
         "added: alpha.interactions",
         "added: reference 3",
         "text changed: alpha.side-effects",
-        "phrases changed: general.urgent",
+        "phrases changed: general.urgent (+chills)",
     ]
     assert changes.summary() == "2 added, 0 removed, 2 changed"
 

@@ -475,6 +475,11 @@ async def test_sigterm_stops_cleanly_without_losing_an_update(tmp_path: Path) ->
 
         assert code == 0, output_text[-3000:]
         assert "Traceback" not in output_text, output_text[-3000:]
+        # The log at INFO shows the bot working, and never its token (httpx would log
+        # every request URL, which holds it).
+        assert "starting in polling mode" in output_text
+        assert server.token not in output_text
+        assert server.token.split(":")[1] not in output_text
         delivered = {c.params["chat_id"] for c in server.calls_to("sendMessage") if c.status == 200}
         # The reply on its way when SIGTERM came was finished, not cut off.
         assert first.params["chat_id"] in delivered

@@ -107,7 +107,7 @@ def test_check_prints_warnings_and_strict_fails(
     if strict:
         assert out[-1] == "1 warning found (--strict makes them errors)"
     else:
-        assert out[-1] == (f"{path}: OK: 1 drugs, 3 entries, 2 references, 2 topics (1 warnings)")
+        assert out[-1] == (f"{path}: OK: 1 drugs, 3 entries, 2 references, 2 topics (1 warning)")
 
 
 def test_shipped_file_passes_check_strict(capsys: pytest.CaptureFixture[str]) -> None:

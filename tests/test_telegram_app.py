@@ -597,12 +597,12 @@ async def test_admin_reload_applies_a_new_phrase(bot: Bot) -> None:
     shown = visible(reply)
     assert shown.startswith("Knowledge reloaded: 5 drugs")
     assert "Changes: 0 added, 0 removed, 1 changed" in shown
-    assert shown.endswith("\nphrases changed: topic.side-effects")
+    assert shown.endswith("\nphrases changed: topic.side-effects (+wobbly legs)")
     assert bot.live.current is not before
     after = await bot.ask("imuran wobbly legs")
     # The new phrase now reaches the side effects, which do not list it: the reply says so.
     assert after.params["text"].startswith(
-        "My sources do not mention &quot;wobbly legs&quot; for azathioprine"
+        'My sources do not mention "wobbly legs" for azathioprine'
     )
     assert "\n\n<b>Azathioprine: Side effects</b>\n" in after.params["text"]
 
