@@ -180,7 +180,9 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
             f"{_names(d.name.lower() for d in covered)}. Please ask your doctor or pharmacist."
         )
     if match.urgent and not topics:
-        topics = ["side-effects"]
+        # Bleeding also points at the serious risks (bone marrow failure, low blood
+        # counts); any other red flag at the side effects.
+        topics = ["side-effects", "serious-risks"] if match.bleeding else ["side-effects"]
     if match.other_drugs and not topics:
         # "azithromycin with dapsone ok?": a covered drug next to another drug is
         # a question about taking them together.

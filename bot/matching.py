@@ -191,6 +191,10 @@ _SWITCH_RE = re.compile(
     r"\b(switch\w*|start\w*|now on|now im on|instead|replac\w*|new one|new med\w*|chang\w*|"
     r"moved (me )?(to|onto)|put me on|came off|come off|stopped|off the|forget|after|about)\b"
 )
+_BLEEDING_RE = re.compile(
+    r"\b(bleed\w*|blood\w*|bruis\w*|petechiae|red dots|red spots|purple spots|tarry|tar|"
+    r"coffee grounds|black (poo+p?|stools?)|nose pouring|period wont stop)\b"
+)
 _GREETING_RE = re.compile(
     r"^(hi+|hello+|hey+|hiya|yo|good (morning|afternoon|evening)|howdy|greetings|start)\b"
 )
@@ -218,6 +222,8 @@ class Match:
     """Ids of class-level entries the question names."""
     dose: bool = False
     urgent: bool = False
+    bleeding: bool = False
+    """The red flag is bleeding, bruising or blood where it should not be."""
     uncovered_topic: str | None = None
     across: bool = False
     switched_to_other: bool = False
@@ -559,6 +565,7 @@ class Matcher:
             urgent=("urgent", "urgent") in scores
             or any(p.search(normalized) for p in (_BLOOD_RE, _FEVER_RE, _SYMPTOM_RE)),
             uncovered_topic=uncovered,
+            bleeding=bool(_BLEEDING_RE.search(normalized)),
             across=bool(_ACROSS_RE.search(normalized)),
             switched_to_other=_switched_to_other(words, names_at, other, others),
             about_class=bool(_CLASS_RE.search(normalized) or _CLASS_RE.search(" ".join(corrected))),

@@ -94,7 +94,8 @@ def test_red_flag_leads_with_contact_your_doctor(kb: KnowledgeBase, matcher: Mat
     answer = ask(kb, matcher, "vomiting blood on cellcept")
     text = render_plain(answer)
     assert text.startswith("Contact your doctor now")
-    assert answer.topics == ("mycophenolate.side-effects",)
+    # Blood: the side effects and the serious risks (bleeding points at both).
+    assert answer.topics == ("mycophenolate.side-effects", "mycophenolate.serious-risks")
     assert render_html(answer)[0].startswith("\u26a0\ufe0f <b>Contact your doctor now")
 
 
