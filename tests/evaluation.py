@@ -22,6 +22,7 @@ EVALUATION_PATH = Path(__file__).resolve().parent / "evaluation.yaml"
 URGENT_OPENING = "contact your doctor now"
 HOLDOUT_PATH = Path(__file__).resolve().parent / "evaluation_holdout.yaml"
 BLIND_PATH = Path(__file__).resolve().parent / "evaluation_blind.yaml"
+REDTEAM_PATH = Path(__file__).resolve().parent / "evaluation_redteam.yaml"
 #: The reports computed in this process by file name, for pytest's terminal summary.
 REPORTS: dict[str, Report] = {}
 

@@ -4,7 +4,9 @@
 ``evaluation_blind.yaml`` (160) were each written separately, without looking at the bot or
 the other sets, to check that the matcher generalises beyond the phrasings it was tuned on
 (first runs: 92.7% and 95.6%; their failures were fixed since, so they now serve as
-regression sets).
+regression sets). ``evaluation_redteam.yaml`` (451) holds adversarial questions from a red-team
+pass: look-alike and brand names, red flags in patients' own words, dose questions without
+the word "dose".
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.evaluation import BLIND_PATH, EVALUATION_PATH, HOLDOUT_PATH, Report, evaluate
+from tests.evaluation import (
+    BLIND_PATH,
+    EVALUATION_PATH,
+    HOLDOUT_PATH,
+    REDTEAM_PATH,
+    Report,
+    evaluate,
+)
 
 MINIMUM_SCORE = 0.95
 # Safety categories where every single answer must be right, not 95% of them.
@@ -21,7 +30,9 @@ MUST_BE_PERFECT = ("look-alike", "off-topic")
 
 
 @pytest.fixture(
-    scope="module", params=[EVALUATION_PATH, HOLDOUT_PATH, BLIND_PATH], ids=lambda p: p.stem
+    scope="module",
+    params=[EVALUATION_PATH, HOLDOUT_PATH, BLIND_PATH, REDTEAM_PATH],
+    ids=lambda p: p.stem,
 )
 def report(request: pytest.FixtureRequest) -> Report:
     path: Path = request.param
