@@ -163,11 +163,6 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     builder = _AnswerBuilder(kb)
     if match.urgent:
         builder.urgent = _section(kb.urgent, "")
-    if match.other_drugs:
-        builder.notices.append(
-            f"{_names(match.other_drugs)} {_is_are(match.other_drugs)} not covered: "
-            "I have no information on it. Please ask your doctor or pharmacist."
-        )
     if match.dose:
         builder.notices.append(
             "I can't give a dose: how much to take is for the doctor who prescribes it, "
@@ -187,9 +182,19 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # "azithromycin with dapsone ok?": a covered drug next to another drug is
         # a question about taking them together.
         topics = ["interactions"]
-    for drug in covered:
-        builder.add_drug(drug, match, topics)
-    return builder.build("answer", drugs=tuple(d.id for d in covered))
+    answered = [drug.id for drug in covered if builder.add_drug(drug, match, topics)]
+    # "cyclosporine and st john's wort": a name our own answer speaks of is no
+    # stranger; any other drug named gets its "not covered" first.
+    spoken_of = " ".join(normalize(s.text) for s in builder.sections)
+    strangers = tuple(n for n in match.other_drugs if normalize(n) not in spoken_of)
+    if strangers:
+        builder.notices.insert(
+            0,
+            f"{_capitalized(_names(strangers))} {_is_are(strangers)} not covered: I have no "
+            f"information on {'them' if len(strangers) > 1 else 'it'}. Please ask your doctor "
+            "or pharmacist.",
+        )
+    return builder.build("answer", drugs=tuple(answered))
 
 
 def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) -> Answer:
@@ -378,24 +383,36 @@ class _AnswerBuilder:
         self.sections: list[Section] = []
         self.buttons: list[Button] = []
 
-    def add_entry(self, entry: Entry, title: str | None = None) -> None:
-        if len(self.sections) >= _MAX_SECTIONS:
-            return
+    def add_entry(self, entry: Entry, title: str | None = None, link: str | None = None) -> bool:
+        """Add a section for ``entry``; return False when it is there already or no room."""
         if any(s.entry_key == entry.key for s in self.sections):
-            return
+            return False
+        if len(self.sections) >= _MAX_SECTIONS:
+            self.notices.append(
+                "That is a lot at once: ask about the other medicines one at a time."
+            )
+            return False
         if title is None:
             drug = self.kb.drug(entry.drug_id) if entry.drug_id else None
             title = f"{drug.name}: {entry.title}" if drug else entry.title
-        self.sections.append(_section(entry, title))
+        self.sections.append(
+            Section(
+                title=title,
+                text=entry.answer,
+                entry_key=entry.key,
+                drug_id=entry.drug_id,
+                link=link,
+            )
+        )
+        return True
 
     def add_overview(self, drug: Drug) -> None:
-        self.add_entry(drug.overview, drug.name)
-        self.sections[-1:] = [
-            Section(s.title, s.text, s.entry_key, s.drug_id, drug.link) for s in self.sections[-1:]
-        ]
-        self.buttons.extend(Button(e.title, f"e:{e.key}") for e in drug.entries[:_MAX_BUTTONS])
+        if self.add_entry(drug.overview, drug.name, drug.link):
+            self.buttons.extend(Button(e.title, f"e:{e.key}") for e in drug.entries[:_MAX_BUTTONS])
 
-    def add_drug(self, drug: Drug, match: Match, topics: list[str]) -> None:
+    def add_drug(self, drug: Drug, match: Match, topics: list[str]) -> bool:
+        """Add what the sources say about ``drug``; return True if any of it fitted."""
+        before = len(self.sections)
         chosen: list[Entry] = [
             e for e in drug.entries if e.key in match.entries and e.topic_id in topics
         ]
@@ -435,6 +452,7 @@ class _AnswerBuilder:
             )
         if not answered and not any(s.drug_id == drug.id for s in self.sections):
             self.add_overview(drug)
+        return len(self.sections) > before
 
     def build(self, kind: str, drugs: tuple[str, ...]) -> Answer:
         caution = _section(self.kb.caution, self.kb.caution.title)
@@ -540,6 +558,10 @@ def _names(names: Iterable[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _is_are(items: tuple[str, ...]) -> str:

@@ -86,7 +86,7 @@ def _chat(args: argparse.Namespace) -> int:
         if not question.strip():
             return 0
         answer = knowledge.answer(question, memory.recall("console"))
-        memory.remember("console", answer.context)
+        memory.after("console", answer)
         print(render_plain(answer) + "\n")
 
 
@@ -214,13 +214,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m bot`` with ``argv``; return the exit status."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO" if args.command == "run" else "WARNING"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL at INFO, and a Bot API URL holds the bot token.
+    level_name = os.environ.get("LOG_LEVEL", "INFO" if args.command == "run" else "WARNING")
+    level = logging.getLevelName(level_name.strip().upper())
+    if not isinstance(level, int):
+        print(
+            f"configuration error: LOG_LEVEL is {level_name!r}; use DEBUG, INFO, WARNING or ERROR",
+            file=sys.stderr,
+        )
+        return 2
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Libraries that would log the bot token (in Bot API URLs) or whole updates (a
+    # user's message next to their id) at INFO or DEBUG stay at WARNING and INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("telegram").setLevel(max(level, logging.INFO))
     try:
         status: int = args.handler(args)
     except BrokenPipeError:

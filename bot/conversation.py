@@ -6,7 +6,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from bot.answers import Context
+from bot.answers import Answer, Context
 
 __all__ = ["DEFAULT_MEMORY_SECONDS", "ConversationMemory"]
 
@@ -63,6 +63,17 @@ class ConversationMemory:
         self._chats.move_to_end(chat)
         while len(self._chats) > self._max:
             self._chats.popitem(last=False)
+
+    def after(self, chat: Hashable, answer: Answer) -> None:
+        """Keep what an answer was about; forget the chat's drug after a "not covered".
+
+        "what about tacrolimus?" then "and the interactions?" must not answer for the
+        drug asked about before the switch.
+        """
+        if answer.kind == "not_covered":
+            self.forget(chat)
+        else:
+            self.remember(chat, answer.context)
 
     def forget(self, chat: Hashable) -> None:
         """Drop what the chat asked about."""

@@ -22,6 +22,7 @@ from bot.lexicon import EnglishWords, english_words
 __all__ = ["Match", "Matcher", "match_question", "normalize"]
 
 _MAX_PHRASE_WORDS = 6
+_LONGEST_NAME = 30
 _MAX_WORDS = 300  # a question longer than this is read by its first 300 words only
 
 # Words a patient uses that never name a drug, so they are never "corrected"
@@ -86,6 +87,9 @@ _DOSE_RE = re.compile(
             r"tablets|pills|mg)\b",
             r"\btake (more|less|extra|an extra|two|2)\b|\bextra (one|pill|tablet|dose)\b",
             r"\bin half\b|\bhow often (should|do|can) (i|we|he|she|they)\b",
+            # A personal blood-level target is the prescriber's call too.
+            r"\bwhat should (my|his|her|their|the) (trough|level|levels|blood level)\b"
+            r"|\b(trough|level) (of|is|at) \d+",
         )
     )
 )
@@ -139,6 +143,7 @@ _FEVER_RE = re.compile(
 _NEGATIONS = frozenset(
     {"no", "not", "without", "never", "dont", "didnt", "havent", "hasnt", "isnt", "nor"}
 )
+_NEGATION_FILLERS = frozenset({"a", "any", "high", "the", "signs", "sign", "of"})
 # "fever" in these names is no symptom.
 _NOT_SYMPTOMS = frozenset({("yellow", "fever"), ("hay", "fever")})
 # Words just before a drug's name that make the question one of dose ("more sirolimus").
@@ -184,6 +189,9 @@ _SYMPTOM_RE = re.compile(
     r"\b(poo+p?|stools?|bowel movements?)\b.{0,15}\b(black|tarry|red|bloody)\b"
     r"|\b(pee|urine|wee)\b.{0,12}\b(pink|red|brown|dark|black|bloody)\b"
     r"|\blips?\b.{0,15}\bblu\w*|\b(spat|spit|spitting|spat out) (out )?blood\b"
+    r"|\b(eyes?|skin)\b.{0,15}\byellow\w*|\bchest (hurts|hurting|is hurting|pains?)\b"
+    r"|\bheavy (period|periods|bleeding)\b|\bperiods? (is|are)? ?(really |very |so )?heavy\b"
+    r"|\b(lots of|new|many|loads of) bruises?\b|\bblood when i (wipe|pee|poo|cough|brush)\b"
     r"|\b(3[89]|4[0-2]) [0-9]\b(?! ?(mg|g|ml|mcg|kg|percent))"
 )
 # "I stopped imuran and started tacrolimus": the question is about the new drug.
@@ -346,7 +354,8 @@ class Matcher:
         if word in self._drug_cache:
             return self._drug_cache[word]
         result: tuple[str, str] | None = None
-        if len(word) >= 5 and word not in self.vocabulary and not word.isdigit():
+        # No drug name is longer than 30 letters: longer words are never compared.
+        if 5 <= len(word) <= _LONGEST_NAME and word not in self.vocabulary and not word.isdigit():
             limit = edit_limit(word)
             # A typo rarely changes the first letter: comparing with the names that
             # share it is both faster and never loses an equally close candidate.
@@ -372,7 +381,7 @@ class Matcher:
             ):
                 result = ("covered", self.names[(covered[0],)])
             elif other is not None and other[1] <= limit:
-                result = ("other", other[0])
+                result = ("other", self.other_names.get((other[0],), other[0]))
             elif word.endswith(_DRUG_SUFFIXES) and 7 <= len(word) <= 25:
                 result = ("other", word)
         if len(self._drug_cache) < 100_000:
@@ -399,14 +408,16 @@ class Matcher:
         return (name, 1, 0) if name is not None else None
 
     def _is_unknown(self, word: str, corrected: str) -> bool:
-        if len(word) < 4 or not word.isalpha() or word != corrected or word in self.vocabulary:
+        if not 4 <= len(word) <= _LONGEST_NAME or not word.isalpha():
+            return False
+        if word != corrected or word in self.vocabulary:
             return False
         english = self._english()
         return not english.is_word(word) and not english.near_word(word)
 
     def _correct(self, word: str) -> str:
         """Return the vocabulary word a misspelt topic word most likely meant."""
-        if word in self.vocabulary or len(word) < 5 or not word.isalpha():
+        if word in self.vocabulary or not 5 <= len(word) <= _LONGEST_NAME or not word.isalpha():
             return word
         if self._english().is_word(word):
             # "fewer" is a word of its own, never a typo of "fever".
@@ -645,8 +656,13 @@ def _switched_to_other(
 
 def _denied(words: list[str], start: int, size: int) -> bool:
     """Return True when a symptom is denied ("no fever") or no symptom ("hay fever")."""
-    before = words[max(0, start - 2) : start]
-    if any(w in _NEGATIONS for w in before):
+    # Only "no fever", "not any fever", "without a high fever": the negation right
+    # before the symptom, past filler words. Two words back may be another clause
+    # ("not eating, fever": the comma is gone by now), so it never counts.
+    i = start - 1
+    while i >= 0 and words[i] in _NEGATION_FILLERS:
+        i -= 1
+    if i >= 0 and words[i] in _NEGATIONS:
         return True
     return start > 0 and (words[start - 1], *words[start : start + size]) in _NOT_SYMPTOMS
 

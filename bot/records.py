@@ -101,7 +101,8 @@ class QuestionLog:
         self.retention_days = retention_days
         self._clock = clock
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # A short busy timeout: a locked file delays a reply by a second at most.
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=1.0)
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL: a crash may lose the last few rows, never corrupt the file.
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -117,17 +118,25 @@ class QuestionLog:
     def _hour(self) -> int:
         return int(self._clock()) // _HOUR * _HOUR
 
-    def record(self, entries: tuple[str, ...], question: str | None) -> str:
+    @staticmethod
+    def new_token() -> str:
+        """Return a random token for an answer's vote buttons (linked to no one)."""
+        return secrets.token_urlsafe(9)
+
+    def record(
+        self, entries: tuple[str, ...], question: str | None, token: str | None = None
+    ) -> str:
         """Record one question and return the token its vote buttons carry.
 
         Args:
             entries: the keys of the entries the reply gave (empty: unanswered).
             question: the normalized question text; stored only when unanswered.
+            token: the token already on the reply's buttons (default: a new one).
 
         Returns:
-            A random token naming this row, for the vote buttons.
+            The random token naming this row, for the vote buttons.
         """
-        token = secrets.token_urlsafe(9)
+        token = token or self.new_token()
         answered = bool(entries)
         text = None if answered or not question else question[:_MAX_QUESTION_CHARS]
         with self._lock:

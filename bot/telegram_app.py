@@ -11,6 +11,7 @@ import html
 import logging
 import re
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Sequence
@@ -199,12 +200,18 @@ class BotHandlers:
             await _send(update.effective_message, ["Sorry, only the bot's admins can do that."])
         return True
 
-    def _record(self, answer: Answer, question: str | None) -> str | None:
-        """Log the question privately; return the vote token when the answer has entries."""
-        if answer.kind == "greeting":
-            return None
-        token = self.log.record(answer.topics, normalize(question) if question else None)
-        return token if answer.sections else None
+    async def _reply(self, message: Message, answer: Answer, question: str | None) -> None:
+        """Log an answer privately, then send it; a broken log never holds a reply back."""
+        token = self.log.new_token() if answer.sections else None
+        if answer.kind != "greeting":
+            # A red flag answered with advice only is answered, not "unanswered".
+            entries = answer.topics or (("general.urgent",) if answer.urgent else ())
+            text = normalize(question) if question else None
+            try:
+                await asyncio.to_thread(self.log.record, entries, text, token)
+            except sqlite3.Error as error:
+                logger.warning("could not log a question: %s", error)
+        await _send(message, render_html(answer), answer.buttons, token)
 
     # -- commands ------------------------------------------------------------------------
 
@@ -336,10 +343,9 @@ class BotHandlers:
                 await _send(message, [FLOOD_NOTICE])
             return
         answer = self.live.current.answer(message.text, self.memory.recall(chat.id))
-        self.memory.remember(chat.id, answer.context)
-        token = self._record(answer, message.text)
-        logger.debug("answered a question: kind=%s drugs=%s", answer.kind, answer.drugs)
-        await _send(message, render_html(answer), answer.buttons, token)
+        self.memory.after(chat.id, answer)
+        logger.debug("answering a question: kind=%s drugs=%s", answer.kind, answer.drugs)
+        await self._reply(message, answer, message.text)
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a button press with the entry it names."""
@@ -354,12 +360,15 @@ class BotHandlers:
         if answer is None:
             await query.answer("This button is out of date. Please ask your question again.")
             return
-        await query.answer()
+        try:
+            await query.answer()
+        except BadRequest as error:
+            # A press Telegram no longer lets us acknowledge (too old): answer it anyway.
+            logger.debug("could not acknowledge a button press: %s", error)
         if update.effective_chat is not None:
-            self.memory.remember(update.effective_chat.id, answer.context)
-        token = self._record(answer, None)
+            self.memory.after(update.effective_chat.id, answer)
         if isinstance(query.message, Message):
-            await _send(query.message, render_html(answer), answer.buttons, token)
+            await self._reply(query.message, answer, None)
 
     async def _vote(self, reply: Any, data: str) -> None:
         """Count a helpful / not helpful vote, once per answer."""
@@ -378,8 +387,22 @@ class BotHandlers:
         results = []
         if query.query.strip():
             answer = current.answer(query.query)
-            # Only entries become results: "not covered" offers nothing to share.
+            # Only entries become results, and red-flag advice: "not covered" offers
+            # nothing to share, but "Contact your doctor now" always does.
             parts = answer_per_section(current.kb, answer) if answer.sections else []
+            if not parts and answer.urgent is not None:
+                results.append(
+                    InlineQueryResultArticle(
+                        id="urgent",
+                        title="Contact your doctor now",
+                        description=answer.urgent.text[:_INLINE_DESCRIPTION_CHARS],
+                        input_message_content=InputTextMessageContent(
+                            render_html(answer)[0],
+                            parse_mode=ParseMode.HTML,
+                            link_preview_options=_NO_PREVIEW,
+                        ),
+                    )
+                )
             for part in parts[:_MAX_INLINE_RESULTS]:
                 section = part.sections[0]
                 title = section.title
@@ -480,12 +503,17 @@ def build_application(
         # No rate, but still the retries on a 429 "retry after".
         else AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
     )
+
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]  # as above
+        handlers.log.close()
+
     builder = (
         ApplicationBuilder()
         .token(settings.token)
         .rate_limiter(limiter)
         .concurrent_updates(ChatOrderedProcessor())
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
     )
     if settings.base_url is not None:
         builder = builder.base_url(settings.base_url).base_file_url(

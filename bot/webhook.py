@@ -143,3 +143,5 @@ async def serve_webhook(
             logger.info("stopping: answering the updates already received")
             await server.stop()
             await application.stop()
+            if application.post_shutdown is not None:
+                await application.post_shutdown(application)

@@ -251,3 +251,29 @@ def test_questions_about_drugs_we_do_not_cover_get_no_fact(
     assert answer.kind == "not_covered"
     assert answer.sections == ()
     assert render_plain(answer).startswith("I can't answer that")
+
+
+def test_too_many_sections_never_mixes_drugs(kb: KnowledgeBase, matcher: Matcher) -> None:
+    answer = ask(
+        kb,
+        matcher,
+        "imuran, dapsone, sirolimus and cyclosporine: how long to work and what blood tests?",
+    )
+    assert len(answer.sections) == 6
+    assert "That is a lot at once: ask about the other medicines one at a time." in answer.notices
+    # Cyclosporine did not fit: it is neither listed as answered nor given a link or buttons.
+    assert "cyclosporine" not in answer.drugs
+    assert all(s.link is None for s in answer.sections)
+    assert not any("cyclosporine" in b.data for b in answer.buttons)
+
+
+def test_a_drug_our_answer_speaks_of_gets_no_not_covered_notice(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    for question in ("cyclosporine and st john's wort", "dapsone with trimethoprim"):
+        assert not any("not covered" in n for n in ask(kb, matcher, question).notices)
+    notices = ask(kb, matcher, "can i take tacrolimus with cyclosporine").notices
+    assert notices[0] == (
+        "Tacrolimus is not covered: I have no information on it. Please ask your doctor or "
+        "pharmacist."
+    )

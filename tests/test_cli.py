@@ -258,3 +258,26 @@ def test_follow_up_without_memory_asks_which_medicine(capsys: pytest.CaptureFixt
     assert status == 0
     assert answer["drugs"] == []
     assert answer["text"].startswith("Which medicine do you mean?")
+
+
+def test_log_level_never_lets_libraries_log_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    from bot.cli import main
+
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    assert main(["check", str(REAL_FILE)]) == 0
+    assert logging.getLogger("httpx").level == logging.WARNING
+    assert logging.getLogger("telegram").level == logging.INFO
+
+
+def test_a_bad_log_level_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("LOG_LEVEL", "verbose")
+    assert main(["check", str(REAL_FILE)]) == 2
+    assert capsys.readouterr().err == (
+        "configuration error: LOG_LEVEL is 'verbose'; use DEBUG, INFO, WARNING or ERROR\n"
+    )

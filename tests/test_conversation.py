@@ -138,3 +138,18 @@ def test_forget(clock: FakeClock) -> None:
     assert memory.recall(1) is None
     assert memory.recall(2) == CSA
     assert len(memory) == 1
+
+
+def test_after_a_not_covered_reply_the_chat_forgets_its_drug() -> None:
+    from bot.knowledge import load_knowledge
+    from bot.live import LoadedKnowledge
+    from bot.matching import Matcher
+
+    kb = load_knowledge()
+    knowledge = LoadedKnowledge(kb, Matcher.build(kb))
+    memory = ConversationMemory()
+    for question in ("cyclosporine side effects", "what about tacrolimus?"):
+        memory.after("chat", knowledge.answer(question, memory.recall("chat")))
+    follow_up = knowledge.answer("and the interactions?", memory.recall("chat"))
+    assert follow_up.drugs == ()
+    assert "cyclosporine.interactions" not in follow_up.topics

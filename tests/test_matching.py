@@ -286,3 +286,37 @@ def test_questions_about_the_drug_switched_to(
     matcher: Matcher, question: str, switched: bool
 ) -> None:
     assert matcher.match(question).switched_to_other is switched
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "not eating, fever",
+        "no energy, fever on imuran",
+        "havent slept, fever",
+        "not hungry, chills, on cellcept",
+        "not sure, bleeding gums",
+        "not good, shortness of breath on imuran",
+        "never had a fever before but now i do on imuran",
+    ],
+)
+def test_a_negation_in_another_clause_does_not_hide_a_red_flag(
+    matcher: Matcher, question: str
+) -> None:
+    assert matcher.match(question).urgent is True
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my eyes are yellow on dapsone",
+        "my skin is going yellow",
+        "my chest hurts on cellcept",
+        "heavy period on cellcept",
+        "my period is really heavy",
+        "lots of bruises on my legs",
+        "there is blood when i wipe",
+    ],
+)
+def test_red_flags_in_any_word_order(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).urgent is True

@@ -787,3 +787,41 @@ async def test_command_addressed_to_the_bot_in_a_group(bot: Bot) -> None:
 
     assert reply.params["text"].startswith("<b>ITP medication helper</b>")
     assert len(bot.sent_since(mark)) == 1  # /start@other_bot was not for us
+
+
+# ------------------------------------------------------------- found in review
+
+
+async def test_a_broken_question_log_never_holds_a_reply_back(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sqlite3
+
+    def locked(*args: Any, **kwargs: Any) -> str:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(bot.app.bot_data["handlers"].log, "record", locked)
+    with caplog.at_level(logging.WARNING, logger="bot.telegram_app"):
+        reply = await bot.ask("vomiting blood on cellcept")
+    assert visible(reply).startswith("\u26a0\ufe0f Contact your doctor now")
+    assert "could not log a question: database is locked" in caplog.text
+
+
+async def test_inline_red_flag_without_a_drug_offers_the_advice(bot: Bot) -> None:
+    mark = bot.mark()
+    bot.server.push_inline_query("i have a fever")
+    [call] = await bot.server.wait_for_async("answerInlineQuery", timeout=WAIT, since=mark)
+    [result] = call.params["results"]
+    assert result["title"] == "Contact your doctor now"
+    text = result["input_message_content"]["message_text"]
+    assert text.startswith("\u26a0\ufe0f <b>Contact your doctor now")
+
+
+async def test_a_button_too_old_to_acknowledge_is_still_answered(bot: Bot) -> None:
+    bot.server.fail_next(
+        "answerCallbackQuery", status=400, description="Bad Request: query is too old"
+    )
+    mark = bot.mark()
+    bot.server.push_callback_query("e:cyclosporine.interactions", chat_id=USER, user_id=USER)
+    [reply] = await bot.messages(mark)
+    assert reply.params["text"].startswith(GRAPEFRUIT_TITLE)
