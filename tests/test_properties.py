@@ -477,6 +477,8 @@ def test_a_look_alike_drug_gets_no_fact(text: str, look_alike: str) -> None:
 OTHER_NAME_WORDS = sorted(
     {w for name in KB.other_drugs for w in normalize(name).split() if len(w) >= 5}
     - {"mycophenolic"}
+    # "dapsone gel", "mycophenolate sodium": the other form is refused, the drug is ours.
+    - {normalize(name) for drug in KB.drugs for name in drug.names}
 )
 
 
@@ -704,3 +706,13 @@ def test_normalize_gives_lowercase_words_and_single_spaces(text: str) -> None:
         assert re.fullmatch(r"[^\W_]+", word), word
         assert word == word.casefold(), word
         assert not any(unicodedata.category(c).startswith("Z") for c in word)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["dapsone gel side effects", "cyclosporine eye drops and grapefruit", "mycophenolate sodium"],
+)
+def test_other_forms_of_our_drugs_are_not_covered(question: str) -> None:
+    answer = ask(question)
+    assert answer.drugs == ()
+    assert answer.sections == ()
