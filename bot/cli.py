@@ -150,6 +150,8 @@ def _stats(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     # Imported here so that ask/check work without touching the Telegram stack.
+    from telegram.error import TelegramError
+
     from bot.settings import Settings, SettingsError
     from bot.telegram_app import run_bot
 
@@ -162,6 +164,10 @@ def _run(args: argparse.Namespace) -> int:
         run_bot(settings)
     except KnowledgeError as error:
         _print_problems(error, sys.stderr)
+        return 1
+    except TelegramError as error:
+        # A wrong token or an unreachable Bot API at start-up: say so, no traceback.
+        print(f"could not start the bot: {error}", file=sys.stderr)
         return 1
     return 0
 

@@ -90,9 +90,21 @@ def _load_frequencies() -> Mapping[str, int]:
     return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
 
 
+_LOAD_LOCK = threading.Lock()
+
+
 @functools.cache
-def english_words() -> EnglishWords:
-    """Return the English word list, loading it on first use (a fraction of a second)."""
+def _english_words() -> EnglishWords:
     lexicon = EnglishWords(_load_frequencies())
     logger.debug("loaded %d English words", len(lexicon))
     return lexicon
+
+
+def english_words() -> EnglishWords:
+    """Return the English word list, loading it on first use (a fraction of a second).
+
+    The lock makes a question that arrives while the start-up thread is loading the
+    list wait for it, instead of loading it a second time.
+    """
+    with _LOAD_LOCK:
+        return _english_words()

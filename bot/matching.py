@@ -72,7 +72,6 @@ _DOSE_RE = re.compile(
             r"\bper kg\b|\bmg kg\b",
             # "is 50 enough", "150 of imuran", "dapsone 100 or 50", "up my sirolimus to 3"
             r"\b\d+ (is )?(enough|too much|too high|too low|too little|normal|high|low|ok|right)\b",
-            r"\b(is|are) \d+\b(?! (month|week|day|year|hour|minute|percent)s?\b)",
             r"\b\d+ (of|or) [a-z]|\b\d+ or \d+\b",
             r"\b(up|increase|raise|lower|reduce|decrease|drop|cut)\b.{0,25}\bto \d+\b",
             r"\b(once|twice|two times|three times|\d+ times) (a|per) day\b",
@@ -162,7 +161,6 @@ _SHORTHAND = {
     "efx": "effects",
     "sfx": "side effects",
     "preg": "pregnant",
-    "bc": "because",
     "u": "you",
     "ur": "your",
     "r": "are",

@@ -572,4 +572,5 @@ def run_bot(settings: Settings) -> None:
         )
     else:
         logger.info("starting in polling mode")
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        # A few retries at start-up ride out a short Bot API outage.
+        application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=3)

@@ -128,15 +128,16 @@ async def serve_webhook(
         except (NotImplementedError, RuntimeError, ValueError):
             logger.debug("cannot handle %s here", sig)
     async with application:
-        await application.bot.set_webhook(
-            webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-        )
         if application.post_init is not None:
             await application.post_init(application)
         await application.start()
+        # Listen first, then tell Telegram where to send updates.
         server = WebhookServer(application, secret, path, port=port)
         server.start()
         logger.info("webhook server listening on port %d", server.port)
+        await application.bot.set_webhook(
+            webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
         try:
             await stop.wait()
         finally:
