@@ -61,6 +61,10 @@ def _all_entries(kb: KnowledgeBase) -> dict[str, Entry]:
         entries[f"topic.{topic.id}"] = Entry(
             f"topic.{topic.id}", None, topic.id, topic.title, topic.phrases, topic.title, ()
         )
+    # The list of drugs we do not cover decides what gets "not covered": track it too.
+    entries["general.other-drugs"] = Entry(
+        "general.other-drugs", None, "other-drugs", "Drugs not covered", kb.other_drugs, "", ()
+    )
     for drug in kb.drugs:
         entries[f"{drug.id}.names"] = Entry(
             f"{drug.id}.names", drug.id, "names", drug.name, drug.names, drug.link or "", ()

@@ -225,3 +225,18 @@ def test_summary_counts_a_changed_citation(tmp_path: Path) -> None:
 
     assert changes.lines() == ["reference changed: 1"]
     assert changes.summary() != "0 added, 0 removed, 0 changed"
+
+
+def test_changes_to_the_drugs_not_covered_are_listed() -> None:
+    from dataclasses import replace
+
+    from bot.changes import diff_knowledge
+    from bot.knowledge import load_knowledge
+
+    old = load_knowledge()
+    new = replace(old, other_drugs=(*old.other_drugs[1:], "zorblex"))
+    changes = diff_knowledge(old, new)
+    assert changes.phrases_changed == ("general.other-drugs",)
+    assert changes.lines() == [
+        f"phrases changed: general.other-drugs (+zorblex, -{old.other_drugs[0]})"
+    ]
