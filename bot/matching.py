@@ -190,6 +190,8 @@ _SYMPTOM_RE = re.compile(
     r"|\b(eyes?|skin)\b.{0,15}\byellow\w*|\bchest (hurts|hurting|is hurting|pains?)\b"
     r"|\bheavy (period|periods|bleeding)\b|\bperiods? (is|are)? ?(really |very |so )?heavy\b"
     r"|\b(lots of|new|many|loads of) bruises?\b|\bblood when i (wipe|pee|poo|cough|brush)\b"
+    r"|\b(face|throat|tongue|lips?|eyes?)\b.{0,25}\bswell\w*|\bswell\w* up\b"
+    r"|\bweak\w* (down|on) one side\b|\bget my words out\b|\bslurr\w*\b|\bblister\w*"
     r"|\b(3[89]|4[0-2]) [0-9]\b(?! ?(mg|g|ml|mcg|kg|percent))"
 )
 # "I stopped imuran and started tacrolimus": the question is about the new drug.
@@ -496,6 +498,22 @@ class Matcher:
                     others.append(fuzzy[1])
                     other[i] = True
 
+        # A name cut into pieces by voice typing ("sigh row limus", "cell sept"): two or
+        # three words that are no name alone, read together.
+        for size in (3, 2):
+            for i in range(len(words) - size + 1):
+                if any(used[i : i + size]) or any(other[i : i + size]):
+                    continue
+                chunk = words[i : i + size]
+                if not all(w.isalpha() for w in chunk):
+                    continue
+                glued = "".join(chunk)
+                if len(glued) < 8 or glued in self.vocabulary:
+                    continue
+                fuzzy = self._fuzzy_drug(glued)
+                if fuzzy is not None and fuzzy[0] == "covered":
+                    drugs.append(fuzzy[1])
+                    used[i : i + size] = [True] * size
         names_at = list(used)  # where covered names stand, before phrases mark more words
         corrected = [
             w if used[i] or other[i] else _stem(self._correct(w)) for i, w in enumerate(words)
@@ -576,7 +594,12 @@ class Matcher:
             uncovered_topic=uncovered,
             bleeding=bool(_BLEEDING_RE.search(normalized)),
             across=bool(_ACROSS_RE.search(normalized)),
-            switched_to_other=_switched_to_other(words, names_at, other, others),
+            switched_to_other=_switched_to_other(
+                words,
+                names_at,
+                [o and words[i] not in self.vocabulary for i, o in enumerate(other)],
+                others,
+            ),
             about_class=bool(_CLASS_RE.search(normalized) or _CLASS_RE.search(" ".join(corrected))),
             general_score=general_ranked[0][1] if general_ranked else 0,
             entry_score=max((v for (kind, _), v in scores.items() if kind == "entry"), default=0),

@@ -23,6 +23,7 @@ URGENT_OPENING = "contact your doctor now"
 HOLDOUT_PATH = Path(__file__).resolve().parent / "evaluation_holdout.yaml"
 BLIND_PATH = Path(__file__).resolve().parent / "evaluation_blind.yaml"
 REDTEAM_PATH = Path(__file__).resolve().parent / "evaluation_redteam.yaml"
+BLIND3_PATH = Path(__file__).resolve().parent / "evaluation_blind3.yaml"
 #: The reports computed in this process by file name, for pytest's terminal summary.
 REPORTS: dict[str, Report] = {}
 

@@ -4,9 +4,10 @@
 ``evaluation_blind.yaml`` (160) were each written separately, without looking at the bot or
 the other sets, to check that the matcher generalises beyond the phrasings it was tuned on
 (first runs: 92.7% and 95.6%; their failures were fixed since, so they now serve as
-regression sets). ``evaluation_redteam.yaml`` (451) holds adversarial questions from a red-team
-pass: look-alike and brand names, red flags in patients' own words, dose questions without
-the word "dose".
+regression sets). ``evaluation_blind3.yaml`` (200, with voice-typing and regional English)
+scored 94.5% on its first run, 98.5% after the fixes it prompted.
+``evaluation_redteam.yaml`` (451) holds adversarial questions from a red-team pass: look-alike
+and brand names, red flags in patients' own words, dose questions without the word "dose".
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.evaluation import (
+    BLIND3_PATH,
     BLIND_PATH,
     EVALUATION_PATH,
     HOLDOUT_PATH,
@@ -31,7 +33,7 @@ MUST_BE_PERFECT = ("look-alike", "off-topic")
 
 @pytest.fixture(
     scope="module",
-    params=[EVALUATION_PATH, HOLDOUT_PATH, BLIND_PATH, REDTEAM_PATH],
+    params=[EVALUATION_PATH, HOLDOUT_PATH, BLIND_PATH, BLIND3_PATH, REDTEAM_PATH],
     ids=lambda p: p.stem,
 )
 def report(request: pytest.FixtureRequest) -> Report:
