@@ -320,3 +320,34 @@ def test_a_negation_in_another_clause_does_not_hide_a_red_flag(
 )
 def test_red_flags_in_any_word_order(matcher: Matcher, question: str) -> None:
     assert matcher.match(question).urgent is True
+
+
+@pytest.mark.parametrize(
+    ("question", "drugs"),
+    [
+        ("sigh row limus what does it do", ("sirolimus",)),
+        ("cell sept giving me headaches", ("mycophenolate",)),
+    ],
+)
+def test_names_cut_up_by_voice_typing(matcher: Matcher, question: str, drugs: tuple[str]) -> None:
+    assert matcher.match(question).drugs == drugs
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "took my sirolimus and now my face and throat are swelling up",
+        "on MMF and suddenly weak down one side and can't get my words out",
+        "dapsone and my skin is blistering and peeling",
+    ],
+)
+def test_allergy_stroke_and_skin_red_flags(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question).urgent is True
+
+
+def test_an_interaction_partner_named_last_is_no_switch(matcher: Matcher) -> None:
+    match = matcher.match(
+        "my father is taking dapsone, now the chest doctor has started him on rifampicin"
+    )
+    assert match.switched_to_other is False
+    assert match.drugs == ("dapsone",)
