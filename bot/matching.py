@@ -278,6 +278,8 @@ class Matcher:
     _prefixes: frozenset[tuple[str, ...]] = frozenset()
     _glue_prefixes: dict[str, list[str]] = field(default_factory=dict)
     _tails: dict[str, str] = field(default_factory=dict)
+    _name_starts: frozenset[str] = frozenset()
+    _name_seconds: frozenset[str] = frozenset()
     _drug_cache: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     _word_cache: dict[str, str] = field(default_factory=dict)
 
@@ -329,6 +331,8 @@ class Matcher:
         matcher._names_by_letter = _by_first_letter(matcher._single_names)
         matcher._others_by_letter = _by_first_letter(matcher._single_others)
         matcher._vocabulary_by_letter = _by_first_letter(w for w in vocabulary if len(w) >= 4)
+        matcher._name_starts = frozenset(n[:2] for n in matcher._single_names if len(n) >= 7)
+        matcher._name_seconds = frozenset(n[1:3] for n in matcher._single_names if len(n) >= 7)
         for name in sorted(matcher._single_names, key=len, reverse=True):
             if len(name) >= 5:
                 matcher._glue_prefixes.setdefault(name[:5], []).append(name)
@@ -508,7 +512,11 @@ class Matcher:
                 if not all(w.isalpha() for w in chunk):
                     continue
                 glued = "".join(chunk)
-                if len(glued) < 8 or glued in self.vocabulary:
+                # Voice typing keeps a name's first sounds: only pieces that start like
+                # one of our names are worth comparing.
+                if len(glued) < 8 or (
+                    glued[:2] not in self._name_starts and glued[1:3] not in self._name_seconds
+                ):
                     continue
                 fuzzy = self._fuzzy_drug(glued)
                 if fuzzy is not None and fuzzy[0] == "covered":
