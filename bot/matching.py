@@ -272,7 +272,7 @@ class Matcher:
     _single_others: list[str] = field(default_factory=list)
     _names_by_letter: dict[str, list[str]] = field(default_factory=dict)
     _others_by_letter: dict[str, list[str]] = field(default_factory=dict)
-    _vocabulary_by_letter: dict[str, list[str]] = field(default_factory=dict)
+    _vocabulary_by_letter: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     _indexed: set[tuple[tuple[str, ...], str, str]] = field(default_factory=set)
     lexicon: EnglishWords | None = None
     _prefixes: frozenset[tuple[str, ...]] = frozenset()
@@ -330,7 +330,8 @@ class Matcher:
         matcher._single_others = [" ".join(k) for k in matcher.other_names if len(k) == 1]
         matcher._names_by_letter = _by_first_letter(matcher._single_names)
         matcher._others_by_letter = _by_first_letter(matcher._single_others)
-        matcher._vocabulary_by_letter = _by_first_letter(w for w in vocabulary if len(w) >= 4)
+        for word in sorted(w for w in vocabulary if len(w) >= 4):
+            matcher._vocabulary_by_letter.setdefault((word[0], len(word)), []).append(word)
         matcher._name_starts = frozenset(n[:2] for n in matcher._single_names if len(n) >= 7)
         matcher._name_seconds = frozenset(n[1:3] for n in matcher._single_names if len(n) >= 7)
         for name in sorted(matcher._single_names, key=len, reverse=True):
@@ -429,12 +430,14 @@ class Matcher:
         cached = self._word_cache.get(word)
         if cached is not None:
             return cached
-        best = process.extractOne(
-            word,
-            self._vocabulary_by_letter.get(word[0], ()),
-            scorer=OSA.distance,
-            score_cutoff=edit_limit(word),
-        )
+        limit = edit_limit(word)
+        # Only words of a length within reach of ``limit`` edits can be the one meant.
+        best: tuple[str, float, int] | None = None
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            bucket = self._vocabulary_by_letter.get((word[0], length), ())
+            found = process.extractOne(word, bucket, scorer=OSA.distance, score_cutoff=limit)
+            if found is not None and (best is None or found[1] < best[1]):
+                best = found
         corrected = best[0] if best is not None else word
         if len(self._word_cache) < 100_000:
             self._word_cache[word] = corrected
