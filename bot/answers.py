@@ -25,6 +25,7 @@ __all__ = [
     "answer_per_section",
     "answer_question",
     "compose_answer",
+    "drug_buttons",
     "render_html",
     "render_plain",
     "split_message",
@@ -261,7 +262,7 @@ def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) ->
         return _clarify(
             "I can't give a dose: how much to take is for the doctor who prescribes it. "
             "Which medicine would you like to know about?",
-            _drug_buttons(kb),
+            drug_buttons(kb),
         )
     if match.greeting or match.thanks:
         opening = "You're welcome!" if match.thanks and not match.greeting else "Hello!"
@@ -269,7 +270,7 @@ def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) ->
             "greeting",
             f"{opening} {_coverage(kb)} Ask me about side effects, how long one takes "
             "to work, interactions, tests or pregnancy.",
-            _drug_buttons(kb),
+            drug_buttons(kb),
         )
     return _not_covered(kb, ())
 
@@ -526,7 +527,7 @@ def _not_covered(
     answer = _message_only(
         "not_covered",
         f"{opening} {_coverage(kb)} Please ask your doctor or pharmacist.",
-        _drug_buttons(kb),
+        drug_buttons(kb),
     )
     if urgent is None:
         return answer
@@ -548,7 +549,8 @@ def _coverage(kb: KnowledgeBase) -> str:
     )
 
 
-def _drug_buttons(kb: KnowledgeBase) -> tuple[Button, ...]:
+def drug_buttons(kb: KnowledgeBase) -> tuple[Button, ...]:
+    """Return a button per covered drug, at most a phone's worth of them."""
     return tuple(Button(d.name, f"d:{d.id}") for d in kb.drugs[:_MAX_BUTTONS])
 
 

@@ -48,6 +48,7 @@ from bot.answers import (
     Button,
     answer_for_callback,
     answer_per_section,
+    drug_buttons,
     render_html,
     split_message,
 )
@@ -230,9 +231,7 @@ class BotHandlers:
             "Ask in your own words, for example: <i>grapefruit cyclosporine?</i> or "
             "<i>how long before imuran works</i>."
         )
-        await _send(
-            update.effective_message, [text], [Button(d.name, f"d:{d.id}") for d in kb.drugs]
-        )
+        await _send(update.effective_message, [text], drug_buttons(kb))
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Explain how to ask and list the commands."""
@@ -262,9 +261,7 @@ class BotHandlers:
             others = [n for n in drug.names if n.casefold() not in own]
             lines.append(f"<b>{html.escape(drug.name)}</b>: {html.escape(', '.join(others))}")
         text = "The medicines I cover (tap one):\n\n" + "\n".join(lines)
-        await _send(
-            update.effective_message, [text], [Button(d.name, f"d:{d.id}") for d in kb.drugs]
-        )
+        await _send(update.effective_message, [text], drug_buttons(kb))
 
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """List every reference of the knowledge."""
