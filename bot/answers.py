@@ -28,6 +28,7 @@ __all__ = [
     "drug_buttons",
     "render_html",
     "render_plain",
+    "render_sources_html",
     "split_message",
 ]
 
@@ -615,6 +616,24 @@ def _attribute(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def render_sources_html(references: Iterable[Reference]) -> str:
+    """Render references as a "Sources" list, linked where a link is known.
+
+    Args:
+        references: the references, in the order to show them.
+
+    Returns:
+        One line per reference under a bold heading, every text escaped.
+    """
+    lines = ["<b>Sources</b>"]
+    for ref in references:
+        citation = esc(ref.citation)
+        if ref.link:
+            citation = f'<a href="{_attribute(ref.link)}">{citation}</a>'
+        lines.append(f"[{esc(ref.id)}] {citation}")
+    return "\n".join(lines)
+
+
 def render_html(answer: Answer) -> list[str]:
     """Render an answer as Telegram HTML messages, every piece of text escaped.
 
@@ -641,13 +660,7 @@ def render_html(answer: Answer) -> list[str]:
     if answer.caution is not None:
         paragraphs.append(f"<i>{esc(answer.caution.title)}: {esc(answer.caution.text)}</i>")
     if answer.references:
-        lines = ["<b>Sources</b>"]
-        for ref in answer.references:
-            citation = esc(ref.citation)
-            if ref.link:
-                citation = f'<a href="{_attribute(ref.link)}">{citation}</a>'
-            lines.append(f"[{esc(ref.id)}] {citation}")
-        paragraphs.append("\n".join(lines))
+        paragraphs.append(render_sources_html(answer.references))
     return split_message("\n\n".join(_untag_long_lines(p) for p in paragraphs))
 
 

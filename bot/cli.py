@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import sys
-import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -136,8 +135,7 @@ def _stats(args: argparse.Namespace) -> int:
         if args.unanswered:
             rows = log.unanswered(args.unanswered)
             for row in rows:
-                when = time.strftime("%Y-%m-%d %H:00", time.gmtime(row.asked_hour))
-                print(f"{when}  {row.question}")
+                print(f"{row.when}  {row.question}")
             if not rows:
                 print("no unanswered questions recorded")
         else:

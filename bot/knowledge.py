@@ -361,6 +361,18 @@ class _Builder:
             self.problem(node, f"{label}: '{key}' is empty")
         return tuple(values)
 
+    def at_most(
+        self, fields: dict[str, yaml.Node], key: str, value: str | None, limit: int, label: str
+    ) -> None:
+        if value is not None and len(value) > limit:
+            self.problem(fields[key], f"{label}: {key} is longer than {limit} characters")
+
+    def link(self, fields: dict[str, yaml.Node], owner: yaml.Node, label: str) -> str | None:
+        value = self.text(fields, "link", owner, label, required=False)
+        if value is not None and not value.startswith("https://"):
+            self.problem(fields["link"], f"{label}: link must start with https://")
+        return value
+
     def identifier(self, fields: dict[str, yaml.Node], owner: yaml.Node, label: str) -> str | None:
         value = self.text(fields, "id", owner, label)
         if value is not None and not _ID_RE.match(value):
@@ -451,14 +463,8 @@ class _Builder:
         label = f"reference {ref_id}" if ref_id else "reference"
         self.unknown_keys(node, ("id", "citation", "link"), label)
         citation = self.text(fields, "citation", node, label)
-        if citation is not None and len(citation) > MAX_CITATION_CHARS:
-            self.problem(
-                fields["citation"],
-                f"{label}: citation is longer than {MAX_CITATION_CHARS} characters",
-            )
-        link = self.text(fields, "link", node, label, required=False)
-        if link is not None and not link.startswith("https://"):
-            self.problem(fields["link"], f"{label}: link must start with https://")
+        self.at_most(fields, "citation", citation, MAX_CITATION_CHARS, label)
+        link = self.link(fields, node, label)
         if ref_id is None or citation is None:
             return
         if ref_id in self.references:
@@ -479,10 +485,7 @@ class _Builder:
         label = f"topic '{topic_id}'" if topic_id else "topic"
         self.unknown_keys(node, ("id", "title", "phrases"), label)
         title = self.text(fields, "title", node, label)
-        if title is not None and len(title) > MAX_TITLE_CHARS:
-            self.problem(
-                fields["title"], f"{label}: title is longer than {MAX_TITLE_CHARS} characters"
-            )
+        self.at_most(fields, "title", title, MAX_TITLE_CHARS, label)
         # A topic without phrases is allowed (check warns): it is reached by buttons only.
         phrases = self.text_list(fields, "phrases", node, label, required=False, allow_empty=True)
         if topic_id is None or title is None:
@@ -522,10 +525,7 @@ class _Builder:
                 f"{label}: answer is {len(answer)} characters; keep it under "
                 f"{MAX_ANSWER_CHARS} so that it fits one message on a phone",
             )
-        if own_title is not None and len(own_title) > MAX_TITLE_CHARS:
-            self.problem(
-                fields["title"], f"{label}: title is longer than {MAX_TITLE_CHARS} characters"
-            )
+        self.at_most(fields, "title", own_title, MAX_TITLE_CHARS, label)
         if answer is None:
             return None
         entry = Entry(
@@ -591,9 +591,7 @@ class _Builder:
         self.unknown_keys(node, ("id", "name", "names", "link", "overview", "entries"), label)
         name = self.text(fields, "name", node, label)
         names = self.text_list(fields, "names", node, label)
-        link = self.text(fields, "link", node, label, required=False)
-        if link is not None and not link.startswith("https://"):
-            self.problem(fields["link"], f"{label}: link must start with https://")
+        link = self.link(fields, node, label)
         if drug_id is not None and drug_id in self.drug_where:
             self.problem(node, f"{label}: duplicate drug id (first at {self.drug_where[drug_id]})")
             return

@@ -45,6 +45,11 @@ class UnansweredQuestion:
     asked_hour: int
     question: str
 
+    @property
+    def when(self) -> str:
+        """The hour it was asked, as ``YYYY-MM-DD HH:00`` (UTC)."""
+        return time.strftime("%Y-%m-%d %H:00", time.gmtime(self.asked_hour))
+
 
 @dataclass(frozen=True)
 class Stats:

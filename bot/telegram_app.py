@@ -13,7 +13,6 @@ import re
 import signal
 import sqlite3
 import threading
-import time
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
@@ -50,6 +49,7 @@ from bot.answers import (
     answer_per_section,
     drug_buttons,
     render_html,
+    render_sources_html,
     split_message,
 )
 from bot.conversation import ConversationMemory
@@ -267,13 +267,8 @@ class BotHandlers:
         """List every reference of the knowledge."""
         if update.effective_message is None:
             return
-        lines = ["<b>Sources</b>"]
-        for ref in self.live.current.kb.references:
-            citation = html.escape(ref.citation)
-            if ref.link:
-                citation = f'<a href="{html.escape(ref.link)}">{citation}</a>'
-            lines.append(f"[{html.escape(ref.id)}] {citation}")
-        await _send(update.effective_message, split_message("\n".join(lines)))
+        sources = render_sources_html(self.live.current.kb.references)
+        await _send(update.effective_message, split_message(sources))
 
     async def reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Reload the knowledge file (admins only)."""
@@ -321,8 +316,7 @@ class BotHandlers:
             return
         lines = ["<b>Latest unanswered questions</b>"]
         for row in rows:
-            when = time.strftime("%Y-%m-%d %H:00", time.gmtime(row.asked_hour))
-            lines.append(f"{when}: {html.escape(row.question)}")
+            lines.append(f"{row.when}: {html.escape(row.question)}")
         await _send(message, split_message("\n".join(lines)))
 
     # -- questions -----------------------------------------------------------------------
