@@ -296,6 +296,7 @@ class Inbox:
 
 
 _Admitted = asyncio.Future[list[bool] | None]
+_MAX_UNSAVED_DONE = 100_000
 
 
 class InboxWriter:
@@ -304,13 +305,17 @@ class InboxWriter:
     While one transaction runs, everything that arrives waits and goes into the next
     one, so the number of transactions adapts to the load: one per update when the bot
     is idle, one per batch under a burst. A failed write is logged (once, until writes
-    work again) and never raised: the bot goes on answering, without the guarantee.
+    work again) and never raised: the bot goes on answering, without the guarantee for
+    the updates that could not be written; done marks that could not be written are
+    tried again with the next write.
     """
 
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
         self._admits: list[tuple[Sequence[tuple[int, str]], _Admitted]] = []
         self._finished: list[int] = []
+        # Done marks a failed write could not store, retried with the next write.
+        self._unsaved: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
         self._failing = False
 
@@ -343,7 +348,8 @@ class InboxWriter:
     async def _flush(self) -> None:
         while self._admits or self._finished:
             admits, self._admits = self._admits, []
-            finished, self._finished = self._finished, []
+            finished, self._finished = self._unsaved + self._finished, []
+            self._unsaved = []
             items = [item for batch, _ in admits for item in batch]
             flags: list[bool] | None
             try:
@@ -358,6 +364,9 @@ class InboxWriter:
                         error,
                     )
                 self._failing = True
+                # Kept for the next write, within reason: a mark lost means one answer
+                # sent twice after a restart, never one lost.
+                self._unsaved = finished[-_MAX_UNSAVED_DONE:]
             else:
                 if self._failing:
                     logger.warning("the inbox %s works again", self.inbox.path)
