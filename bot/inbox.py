@@ -28,11 +28,13 @@ This module is storage only: it never imports ``telegram``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -299,61 +301,92 @@ _Admitted = asyncio.Future[list[bool] | None]
 _MAX_UNSAVED_DONE = 100_000
 
 
-class InboxWriter:
-    """The inbox for the event loop: writes in a worker thread, batched (group commit).
+def _resolve(future: _Admitted, flags: list[bool] | None) -> None:
+    if not future.done():  # a caller cancelled (shutdown) no longer waits
+        future.set_result(flags)
 
-    While one transaction runs, everything that arrives waits and goes into the next
-    one, so the number of transactions adapts to the load: one per update when the bot
-    is idle, one per batch under a burst. A failed write is logged (once, until writes
-    work again) and never raised: the bot goes on answering, without the guarantee for
-    the updates that could not be written; done marks that could not be written are
-    tried again with the next write.
+
+class InboxWriter:
+    """The inbox for the event loop: written by a thread of its own, batched (group commit).
+
+    The thread writes as soon as something is handed over, without waiting for the
+    event loop; whatever arrives while it writes goes into its next transaction, so
+    the number of transactions adapts to the load: one per update when the bot is
+    idle, one per batch under a burst. (Its own thread, too, so that a done mark never
+    queues behind other work: a reply sent but not yet marked done when the process
+    dies is sent again after the restart.)
+
+    A failed write is logged (once, until writes work again) and never raised: the
+    bot goes on answering, without the guarantee for the updates that could not be
+    written; done marks that could not be written are tried again with the next write.
     """
 
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
+        self._lock = threading.Lock()
         self._admits: list[tuple[Sequence[tuple[int, str]], _Admitted]] = []
         self._finished: list[int] = []
         # Done marks a failed write could not store, retried with the next write.
         self._unsaved: list[int] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._writing = False
         self._failing = False
+        self._closed = False
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox")
 
     async def admit(self, items: Sequence[tuple[int, str]]) -> list[bool] | None:
         """Write new updates durably; return :meth:`Inbox.write`'s flags, None on failure."""
         future: _Admitted = asyncio.get_running_loop().create_future()
-        self._admits.append((items, future))
-        self._kick()
+        with self._lock:
+            self._admits.append((items, future))
+            self._wake_locked()
         return await future
 
     def finish(self, update_id: int) -> None:
-        """Mark an update done (written with the next batch)."""
-        self._finished.append(update_id)
-        self._kick()
+        """Mark an update done (written right away, with whatever else is waiting)."""
+        with self._lock:
+            self._finished.append(update_id)
+            self._wake_locked()
 
     async def flushed(self) -> None:
         """Wait until everything handed over so far has been written (or has failed)."""
-        while self._flusher is not None and not self._flusher.done():
-            await asyncio.shield(self._flusher)
+        if not self._closed:
+            # The thread runs one job at a time, in order: this one runs after the writes.
+            await asyncio.wrap_future(self._thread.submit(lambda: None))
 
     async def close(self) -> None:
-        """Write what is pending, then close the file."""
+        """Write what is pending, then close the file (a second call does nothing)."""
+        if self._closed:
+            return
         await self.flushed()
+        with self._lock:
+            self._closed = True
         self.inbox.close()
+        self._thread.shutdown(wait=False)
 
-    def _kick(self) -> None:
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+    def _wake_locked(self) -> None:
+        if self._closed:
+            # Handed over after the shutdown: left unfinished, answered after a restart
+            # at worst twice, never lost.
+            logger.debug("the inbox is closed; an update stays unfinished")
+            return
+        if not self._writing:
+            self._writing = True
+            self._thread.submit(self._write_all)
 
-    async def _flush(self) -> None:
-        while self._admits or self._finished:
-            admits, self._admits = self._admits, []
-            finished, self._finished = self._unsaved + self._finished, []
-            self._unsaved = []
+    def _write_all(self) -> None:
+        """In the inbox thread: write until nothing new has been handed over."""
+        while True:
+            with self._lock:
+                if not self._admits and not self._finished:
+                    self._writing = False
+                    return
+                admits, self._admits = self._admits, []
+                finished, self._finished = self._unsaved + self._finished, []
+                self._unsaved = []
             items = [item for batch, _ in admits for item in batch]
             flags: list[bool] | None
             try:
-                flags = await asyncio.to_thread(self.inbox.write, items, finished)
+                flags = self.inbox.write(items, finished)
             except sqlite3.Error as error:
                 flags = None
                 if not self._failing:
@@ -364,15 +397,17 @@ class InboxWriter:
                         error,
                     )
                 self._failing = True
-                # Kept for the next write, within reason: a mark lost means one answer
-                # sent twice after a restart, never one lost.
-                self._unsaved = finished[-_MAX_UNSAVED_DONE:]
+                with self._lock:
+                    # Kept for the next write, within reason: a mark lost means one
+                    # answer sent twice after a restart, never one lost.
+                    self._unsaved = (finished + self._unsaved)[-_MAX_UNSAVED_DONE:]
             else:
                 if self._failing:
                     logger.warning("the inbox %s works again", self.inbox.path)
                 self._failing = False
             start = 0
             for batch, future in admits:
-                if not future.done():
-                    future.set_result(None if flags is None else flags[start : start + len(batch)])
+                result = None if flags is None else flags[start : start + len(batch)]
+                with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                    future.get_loop().call_soon_threadsafe(_resolve, future, result)
                 start += len(batch)

@@ -407,9 +407,14 @@ class Burst:
 
     async def kill(self, bot: BotProcess) -> Kill:
         await bot.kill()
-        # A reply the fake was serving when the process died still counts as sent.
-        await wait_until(lambda: all(c.status is not None for c in self.server.calls))
+        # A request already on its way when the process died is still served (Telegram
+        # would send that message too): wait until the fake has served them all.
         calls = self.server.calls
+        while True:
+            await asyncio.sleep(0.3)
+            if len(self.server.calls) == len(calls) and all(c.status for c in calls):
+                break
+            calls = self.server.calls
         pending = {u["update_id"] for u in self.server.pending_updates}
         answered = {key for key, indexes in self.answers(calls).items() if indexes}
         lost = [
@@ -447,7 +452,11 @@ class Burst:
                 assert any(
                     previous < kill.calls <= extra and self.update_ids[key] not in kill.done
                     for kill in kills
-                ), f"{key} answered twice without a kill in between"
+                ), (
+                    f"{key} answered at calls {indexes}; kills at "
+                    f"{[(k.calls, self.update_ids[key] in k.done) for k in kills]}\n"
+                    f"{output[-5000:]}"
+                )
         for chat, questions in self.asked.items():
             firsts = sorted(questions, key=lambda q: found[chat, q][0])
             assert firsts == questions, f"chat {chat} got its answers out of order"

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -330,30 +331,40 @@ def test_a_locked_file_is_refused_when_opened(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------- the writer
 
 
-class Counting(Inbox):
-    """An inbox that counts its transactions."""
+class Gated(Inbox):
+    """An inbox that counts its transactions; the first one waits for the gate to open."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.transactions: list[tuple[int, int]] = []
+        self.gate = threading.Event()
+        self.waiting = threading.Event()
 
     def write(self, admitted: Any, finished: Any = ()) -> list[bool]:
+        if not self.transactions:
+            self.waiting.set()
+            assert self.gate.wait(10)
         self.transactions.append((len(admitted), len(finished)))
         return super().write(admitted, finished)
 
 
-async def test_writes_arriving_together_share_one_transaction(tmp_path: Path) -> None:
-    store = Counting(tmp_path / "inbox.sqlite3")
+async def test_writes_arriving_during_a_write_share_the_next_transaction(tmp_path: Path) -> None:
+    store = Gated(tmp_path / "inbox.sqlite3")
     writer = InboxWriter(store)
+    writer.finish(999)  # the thread is busy writing this one until the gate opens
+    assert await asyncio.to_thread(store.waiting.wait, 10)
+    admits = [asyncio.create_task(writer.admit([item(i)])) for i in range(1, 51)]
+    await asyncio.sleep(0)  # every admit handed over
 
-    results = await asyncio.gather(*(writer.admit([item(i)]) for i in range(1, 51)))
+    store.gate.set()
 
-    assert results == [[True]] * 50
-    assert store.transactions == [(50, 0)]
+    assert await asyncio.gather(*admits) == [[True]] * 50
+    assert store.transactions == [(0, 1), (50, 0)]
     for update_id in range(1, 51):
         writer.finish(update_id)
     await writer.flushed()
-    assert store.transactions == [(50, 0), (0, 50)]
+    assert sum(done for _, done in store.transactions) == 51
+    assert len(store.transactions) <= 52
     assert store.unfinished_count == 0
     await writer.close()
 
