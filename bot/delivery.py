@@ -23,7 +23,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,23 +72,15 @@ class Delivery:
     live, as without an inbox.
     """
 
-    def __init__(
-        self,
-        writer: InboxWriter | None,
-        *,
-        stale_after: float = STALE_AFTER_SECONDS,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, writer: InboxWriter | None) -> None:
         self.writer = writer
-        self.stale_after = stale_after
-        self._clock = clock
         # Ids admitted or replayed in this run and not answered yet.
         self._waiting: set[int] = set()
         self._apologised: dict[int, float] = {}
         self._replayed = False
 
     @classmethod
-    def open(cls, path: Path, **options: Any) -> Delivery:
+    def open(cls, path: Path) -> Delivery:
         """Open the inbox at ``path`` and say at start-up what it holds or why it is off."""
         try:
             inbox = Inbox(path)
@@ -100,7 +92,7 @@ class Delivery:
                 path,
                 error,
             )
-            return cls(None, **options)
+            return cls(None)
         if inbox.unfinished_count:
             logger.info(
                 "inbox %s: %d update(s) left unanswered by the last run, answered first",
@@ -109,7 +101,7 @@ class Delivery:
             )
         else:
             logger.info("inbox %s: nothing left unanswered", path)
-        return cls(InboxWriter(inbox), **options)
+        return cls(InboxWriter(inbox))
 
     @property
     def waiting(self) -> int:
@@ -184,8 +176,8 @@ class Delivery:
         if message is None or message.text is None:
             return
         sent = message.edit_date or message.date
-        age = self._clock() - sent.timestamp()
-        if age < self.stale_after:
+        age = time.time() - sent.timestamp()
+        if age < STALE_AFTER_SECONDS:
             return
         now = time.monotonic()
         last = self._apologised.get(message.chat_id)
