@@ -17,6 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 from bot.knowledge import KnowledgeBase
+from bot.language import Language
 from bot.lexicon import EnglishWords, english_words
 
 __all__ = ["Match", "Matcher", "match_question", "normalize"]
@@ -25,188 +26,7 @@ _MAX_PHRASE_WORDS = 6
 _LONGEST_NAME = 30
 _MAX_WORDS = 300  # a question longer than this is read by its first 300 words only
 
-# Words a patient uses that never name a drug, so they are never "corrected"
-# into a drug name (``neural`` is one letter from ``neoral``).
-_COMMON_WORDS = frozenset(
-    """
-    a about above after again against all also am an and any are as at be because been
-    before being below between both but by can cant could did didnt do does doesnt doing
-    dont down during each few for from further had has have having he her here hers him
-    his how i if in into is isnt it its just me more most my no nor not now of off on
-    once only or other our out over own same she should so some such than that the their
-    them then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours im ive id
-    ill youre hes shes thats whats please pls plz thanks thank hello hi hey ok okay yes
-    yeah want know tell think need help really much many lot since started taking take
-    took taken get got getting feel feeling felt day days week weeks month months year
-    years time times doctor doctors nurse pharmacist medicine medicines medication
-    medications drug drugs pill pills tablet tablets treatment treatments daughter son
-    husband wife partner child kid kids mum mom dad mother father normal neural general
-    mineral natural numeral rapid simple sample people person problem problems question
-    platelets platelet count itp immune system body blood again still because
-    """.split()  # noqa: SIM905  (a word list reads better as prose than as 200 quoted strings)
-)
-
-# A word ending like these is a drug name even when we have never heard of it.
-_DRUG_SUFFIXES = (
-    "limus", "mycin", "micin", "cillin", "floxacin", "azole", "mab", "nib", "pril",
-    "sartan", "olol", "statin", "prazole", "gliflozin", "gliptin", "tidine", "triptan",
-    "vir", "cycline", "platin", "trexate", "parin", "xaban", "gatran", "phosphamide",
-    "thiazide", "semide", "dipine", "afil", "oxetine", "aline", "azepam", "zolam",
-    "barbital", "caine", "cort", "olone", "asone", "sone", "tinib", "ximab", "zumab",
-    "mumab", "cept", "kinra", "rsen", "tide", "glutide", "trombopag", "romostim",
-)  # fmt: skip
-
-# Cues that a question compares drugs or asks across all of them.
-_ACROSS_RE = re.compile(
-    r"\b(which|any of|all of|each of|these|them|compare|comparison|anyone|any immunosuppressant)\b"
-)
-# Cues that a short question continues the previous one ("and the side effects?").
-_FOLLOW_UP_RE = re.compile(r"^(and|also|what about|how about|same for|plus|ok and|so)\b")
-_DOSE_RE = re.compile(
-    "|".join(
-        (
-            r"\b(dose|doses|dosage|dosing|overdose|mgs?|milligrams?|mcg|micrograms?)\b",
-            # "100mg", "2 mg kg", "1g twice a day", "50 ml"
-            r"\b\d+ ?(mg|mgs|milligrams?|mcg|g|grams?|ml)\b",
-            r"\bper kg\b|\bmg kg\b",
-            # "is 50 enough", "150 of imuran", "dapsone 100 or 50", "up my sirolimus to 3"
-            r"\b\d+ (is )?(enough|too much|too high|too low|too little|normal|high|low|ok|right)\b",
-            r"\b\d+ (of|or) [a-z]|\b\d+ or \d+\b",
-            r"\b(up|increase|raise|lower|reduce|decrease|drop|cut)\b.{0,25}\bto \d+\b",
-            r"\b(once|twice|two times|three times|\d+ times) (a|per) day\b",
-            r"\bhow many\b(?! (weeks?|months?|days?|years?|people|patients|percent|of))",
-            r"\bhow much (of it |of this |\w+ )?(should|do|can|to|shall|must|is|per|a)\b",
-            r"\bhow much\b(?!.*\b(cost|costs|help|helps|work|works|risk|better|longer|time|"
-            r"does|do|did)\b)",
-            r"\b(max|maximum|highest|lowest|usual|normal|typical|right|correct|starting|average)"
-            r" (amount|dose|dosage|strength)\b|\bwhat strength\b|\bhow strong\b",
-            r"\bdouble (up|the|my)\b",
-            r"\b(increase|decrease|reduce|up|double|lower|halve) (the |my )?(dose|dosage|amount|"
-            r"tablets|pills|mg)\b",
-            r"\btake (more|less|extra|an extra|two|2)\b|\bextra (one|pill|tablet|dose)\b",
-            r"\bin half\b|\bhow often (should|do|can) (i|we|he|she|they)\b",
-            # A personal blood-level target is the prescriber's call too.
-            r"\bwhat should (my|his|her|their|the) (trough|level|levels|blood level)\b"
-            r"|\b(trough|level) (of|is|at) \d+",
-        )
-    )
-)
-# Questions the sources never answer: name them so the reply can say so plainly.
-_UNCOVERED_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "missed doses",
-        re.compile(
-            r"\b(miss(ed|ing)?|forg[oe]t+(en)?|skip(ped|ping)?)\b.{0,40}\b(dose|pill|tablet)"
-            r"|\bforg[oe]t\w* (to take|my|a|the|one)\b|\b(skip|skipped|missed) (my|a|the|one)\b"
-        ),
-    ),
-    (
-        "storage",
-        re.compile(
-            r"\b(stor(e|ed|ing|age)|fridge|refrigerat\w*|freez\w*|room temperature|"
-            r"expir\w*|shelf life|kept cold|keep (it )?(cold|cool)|be kept)\b"
-        ),
-    ),
-    ("alcohol", re.compile(r"\b(alcohol|beer|wine|drinking|booze|drunk|vodka|pint)\b")),
-    ("vaccines", re.compile(r"\b(vaccin\w*|jabs?|flu shot|booster)\b")),
-    (
-        "stopping the medicine",
-        re.compile(
-            r"\b(stop(ping)?|quit(ting)?|come off|coming off|wean\w*) (taking )?(it|the|my|this)\b"
-            r"|\b(can|should|could|may|how do|how to|if|is it ok to|want to|wanna) (i |we |he |"
-            r"she |they |you |my \w+ )?(stop|quit|come off|wean|cut out)\b"
-            r"|\b(coming off|weaning|cold turkey|tapering off|stopping)\b"
-        ),
-    ),
-    (
-        "surgery or dental work",
-        re.compile(r"\b(surgery|operation|dental|dentist|tooth out|teeth out)\b"),
-    ),
-    ("driving", re.compile(r"\b(drive|driving)\b")),
-    (
-        "when or how to take it",
-        re.compile(
-            r"\b(empty stomach|what time|time of day|morning or (night|evening)|crush\w*)\b"
-        ),
-    ),
-)
-# Body temperatures that are a fever, however they are written ("38.5", "temp of 39",
-# "101F"): normalized text has "38 5" for "38.5".
-_FEVER_RE = re.compile(
-    r"\b(3[89]|4[0-2])( [0-9])? ?(c|degrees?|deg|celsius)\b"
-    r"|\b10[0-5]( [0-9])? ?(f|degrees?|fahrenheit)\b"
-    r"|\b(temp|temps|temperature|fever|fevr|feva|feverish)\b\D{0,15}\b(3[89]|4[0-2]|10[0-5])\b"
-)
-# Words that, just before a symptom, say the patient does not have it.
-_NEGATIONS = frozenset(
-    {"no", "not", "without", "never", "dont", "didnt", "havent", "hasnt", "isnt", "nor"}
-)
-_NEGATION_FILLERS = frozenset({"a", "any", "high", "the", "signs", "sign", "of"})
-# "fever" in these names is no symptom.
-_NOT_SYMPTOMS = frozenset({("yellow", "fever"), ("hay", "fever")})
-# Words just before a drug's name that make the question one of dose ("more sirolimus").
-_DOSE_VERBS = frozenset(
-    {"increase", "decrease", "reduce", "up", "double", "halve", "more", "extra", "less", "lower"}
-)
-# Words just before an unknown name that say it is a medicine ("now on prograf").
-_MEDICINE_CUES = frozenset(
-    {"on", "taking", "take", "started", "starting", "start", "prescribed", "given",
-     "switched", "using", "onto", "tried"}
-)  # fmt: skip
-# Texting shorthand, expanded before matching.
-_SHORTHAND = {
-    "wrk": "work",
-    "wrks": "works",
-    "efx": "effects",
-    "sfx": "side effects",
-    "preg": "pregnant",
-    "u": "you",
-    "ur": "your",
-    "r": "are",
-    "meds": "medicine",
-    "med": "medicine",
-}
-# "how does X work" asks how a drug works, however many words X has; "how long" does not.
-_HOW_IT_WORKS_RE = re.compile(r"\bhow (does|do|did|would|will) (?!.*\blong\b).{0,60}\bwork")
-# The question is about immunosuppressants as a class rather than one drug.
-_CLASS_RE = re.compile(
-    r"\b(imm?un\w*su+p+res+\w*|immune su+p+res+\w*|anti ?rejection|"
-    r"(these|those|all|any of the) (drugs|meds|medicines|medications|tablets))\b"
-)
-# Blood where it should never be, however it is worded ("blood in my poo", "been sick
-# and there's blood in it"): a red flag even when no listed phrase matches.
-_BLOOD_RE = re.compile(
-    r"\bblood\w*\b.{0,30}\b(poo+\w*|stool|stools|vomit\w*|sick|pee\w*|urin\w*|wee\w*|"
-    r"cough\w*|spit\w*|nappy|diaper|toilet|loo)\b|\b(poo+\w*|stool|stools|vomit\w*|sick|pee\w*|"
-    r"urin\w*|wee\w*|cough\w*|spit\w*|puk\w*|threw up|throwing up)\b.{0,30}\bblood"
-)
-# Symptoms described in the patient's own order ("my poo is black", "lips look
-# blueish", "pee is pink", "sore throat and 39.5").
-_SYMPTOM_RE = re.compile(
-    r"\b(poo+p?|stools?|bowel movements?)\b.{0,15}\b(black|tarry|red|bloody)\b"
-    r"|\b(pee|urine|wee)\b.{0,12}\b(pink|red|brown|dark|black|bloody)\b"
-    r"|\blips?\b.{0,15}\bblu\w*|\b(spat|spit|spitting|spat out) (out )?blood\b"
-    r"|\b(eyes?|skin)\b.{0,15}\byellow\w*|\bchest (hurts|hurting|is hurting|pains?)\b"
-    r"|\bheavy (period|periods|bleeding)\b|\bperiods? (is|are)? ?(really |very |so )?heavy\b"
-    r"|\b(lots of|new|many|loads of) bruises?\b|\bblood when i (wipe|pee|poo|cough|brush)\b"
-    r"|\b(face|throat|tongue|lips?|eyes?)\b.{0,25}\bswell\w*|\bswell\w* up\b"
-    r"|\bweak\w* (down|on) one side\b|\bget my words out\b|\bslurr\w*\b|\bblister\w*"
-    r"|\b(3[89]|4[0-2]) [0-9]\b(?! ?(mg|g|ml|mcg|kg|percent))"
-)
-# "I stopped imuran and started tacrolimus": the question is about the new drug.
-_SWITCH_RE = re.compile(
-    r"\b(switch\w*|start\w*|now on|now im on|instead|replac\w*|new one|new med\w*|chang\w*|"
-    r"moved (me )?(to|onto)|put me on|came off|come off|stopped|off the|forget|after|about)\b"
-)
-_BLEEDING_RE = re.compile(
-    r"\b(bleed\w*|blood\w*|bruis\w*|petechiae|red dots|red spots|purple spots|tarry|tar|"
-    r"coffee grounds|black (poo+p?|stools?)|nose pouring|period wont stop)\b"
-)
-_GREETING_RE = re.compile(
-    r"^(hi+|hello+|hey+|hiya|yo|good (morning|afternoon|evening)|howdy|greetings|start)\b"
-)
-_THANKS_RE = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|much appreciated)\b")
+# Every word list and cue is data: see knowledge/language.yaml and bot/language.py.
 
 
 @dataclass(frozen=True)
@@ -245,6 +65,8 @@ class Match:
     follow_up: bool = False
     greeting: bool = False
     thanks: bool = False
+    cues: frozenset[str] = frozenset()
+    """Ids of every cue of the language that fired."""
 
     @property
     def is_empty(self) -> bool:
@@ -254,7 +76,7 @@ class Match:
 
 @dataclass(frozen=True)
 class _Target:
-    kind: str  # "topic", "entry", "general" or "urgent"
+    kind: str  # "topic", "entry", "general" or "cue"
     key: str
     weight: int
 
@@ -282,6 +104,20 @@ class Matcher:
     _name_seconds: frozenset[str] = frozenset()
     _drug_cache: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     _word_cache: dict[str, str] = field(default_factory=dict)
+    # The language, as sets and mappings for the hot path.
+    _suffixes: tuple[str, ...] = ()
+    _negations: frozenset[str] = frozenset()
+    _fillers: frozenset[str] = frozenset()
+    _not_symptoms: frozenset[tuple[str, ...]] = frozenset()
+    _dose_verbs: frozenset[str] = frozenset()
+    _medicine_cues: frozenset[str] = frozenset()
+    _shorthand: dict[str, str] = field(default_factory=dict)
+    _negatable: frozenset[str] = frozenset()
+
+    @property
+    def language(self) -> Language:
+        """The word lists and cues this matcher reads with."""
+        return self.kb.language
 
     @classmethod
     def build(cls, kb: KnowledgeBase, lexicon: EnglishWords | None = None) -> Matcher:
@@ -309,13 +145,23 @@ class Matcher:
                 matcher._add_phrases(entry.phrases, "entry", entry.key)
         for entry in kb.general:
             matcher._add_phrases(entry.phrases, "general", entry.topic_id)
-        matcher._add_phrases(kb.urgent.phrases, "urgent", "urgent")
+        language = kb.language
+        for cue in language.cues:
+            matcher._add_phrases(cue.phrases, "cue", cue.id)
+        matcher._suffixes = language.drug_suffixes
+        matcher._negations = frozenset(language.negations)
+        matcher._fillers = frozenset(language.negation_fillers)
+        matcher._not_symptoms = frozenset(tuple(p.split()) for p in language.not_symptoms)
+        matcher._dose_verbs = frozenset(language.dose_verbs)
+        matcher._medicine_cues = frozenset(language.medicine_cues)
+        matcher._shorthand = dict(language.shorthand)
+        matcher._negatable = frozenset(c.id for c in language.cues if c.negatable)
         matcher._indexed.clear()  # only needed while building
         matcher._prefixes = frozenset(
             key[:n] for key in matcher.phrases for n in range(1, len(key) + 1)
         )
         vocabulary = {w for key in matcher.phrases for w in key}
-        matcher.vocabulary = frozenset(vocabulary | _COMMON_WORDS)
+        matcher.vocabulary = frozenset(vocabulary | set(language.common_words))
         # The distinctive word of a several-word uncovered name stands for it alone
         # ("mycophenolic" of "mycophenolic acid"), so it is never read as a typo of ours.
         for key, name in list(matcher.other_names.items()):
@@ -387,7 +233,7 @@ class Matcher:
                 result = ("covered", self.names[(covered[0],)])
             elif other is not None and other[1] <= limit:
                 result = ("other", self.other_names.get((other[0],), other[0]))
-            elif word.endswith(_DRUG_SUFFIXES) and 7 <= len(word) <= 25:
+            elif word.endswith(self._suffixes) and 7 <= len(word) <= 25:
                 result = ("other", word)
         if len(self._drug_cache) < 100_000:
             self._drug_cache[word] = result
@@ -455,7 +301,7 @@ class Matcher:
             The drugs, topics and cues found in it.
         """
         normalized = " ".join(
-            self._unglue(_SHORTHAND.get(w, w)) for w in normalize(text).split()[:_MAX_WORDS]
+            self._unglue(self._shorthand.get(w, w)) for w in normalize(text).split()[:_MAX_WORDS]
         )
         words = tuple(_stem(w) for w in normalized.split())
         if not words:
@@ -535,7 +381,7 @@ class Matcher:
         for i, word in enumerate(words):
             if used[i] or other[i] or not self._is_unknown(word, corrected[i]):
                 continue
-            if i > 0 and words[i - 1] in _MEDICINE_CUES:
+            if i > 0 and words[i - 1] in self._medicine_cues:
                 others.append(word)
                 other[i] = True
             else:
@@ -556,24 +402,34 @@ class Matcher:
         hits.sort(key=lambda hit: -hit[1])  # longest phrases first
         # Red-flag phrases first: their words ("blood" in "vomiting blood") then say
         # nothing more about the topic, which defaults to side effects.
-        for urgent_pass in (True, False):
+        fired: set[str] = set()
+        for cue_pass in (True, False):
             for i, size, targets in hits:
                 if any(used[i : i + size]):
                     continue
                 for target in targets:
-                    if (target.kind == "urgent") != urgent_pass:
+                    if (target.kind == "cue") != cue_pass:
                         continue
-                    if urgent_pass and _denied(corrected, i, size):
+                    if cue_pass:
+                        if target.key in self._negatable and self._denied(corrected, i, size):
+                            continue
+                        fired.add(target.key)
+                        used[i : i + size] = [True] * size
                         continue
                     score_key = (target.kind, target.key)
                     scores[score_key] = scores.get(score_key, 0) + target.weight
-                    if urgent_pass:
-                        used[i : i + size] = [True] * size
-                    elif target.kind in ("topic", "entry"):
+                    if target.kind in ("topic", "entry"):
                         found.append(" ".join(corrected[i : i + size]))
-
-        if _HOW_IT_WORKS_RE.search(" ".join(corrected)):
-            scores[("topic", "how-it-works")] = scores.get(("topic", "how-it-works"), 0) + 2
+        corrected_text = " ".join(corrected)
+        fired.update(
+            cue.id
+            for cue in self.language.cues
+            if any(p.search(normalized) or p.search(corrected_text) for p in cue.patterns)
+        )
+        roles = self.language.roles
+        if "how-it-works" in fired:
+            key = ("topic", roles.how_it_works)
+            scores[key] = scores.get(key, 0) + 2
         topic_scores: dict[str, int] = {}
         for (kind, target_key), score in scores.items():
             if kind == "topic":
@@ -587,7 +443,12 @@ class Matcher:
         general = tuple(k for k, _ in general_ranked)
 
         uncovered = next(
-            (name for name, pattern in _UNCOVERED_TOPICS if pattern.search(normalized)), None
+            (
+                cue.label
+                for cue in self.language.cues
+                if cue.id.startswith("uncovered.") and cue.id in fired
+            ),
+            None,
         )
         return Match(
             words=words,
@@ -598,26 +459,70 @@ class Matcher:
             topics=topics,
             entries=entries,
             general=general,
-            dose=(bool(_DOSE_RE.search(normalized)) or _dose_verb_before_drug(words, names_at))
-            and uncovered != "missed doses",
-            urgent=("urgent", "urgent") in scores
-            or any(p.search(normalized) for p in (_BLOOD_RE, _FEVER_RE, _SYMPTOM_RE)),
+            dose=("dose" in fired or self._dose_verb_before_drug(words, names_at))
+            and "uncovered.missed-doses" not in fired,
+            urgent="red-flag" in fired,
             uncovered_topic=uncovered,
-            bleeding=bool(_BLEEDING_RE.search(normalized)),
-            across=bool(_ACROSS_RE.search(normalized)),
-            switched_to_other=_switched_to_other(
+            bleeding="bleeding" in fired,
+            across="across" in fired,
+            switched_to_other=self._switched_to_other(
                 words,
                 names_at,
                 [o and words[i] not in self.vocabulary for i, o in enumerate(other)],
                 others,
             ),
-            about_class=bool(_CLASS_RE.search(normalized) or _CLASS_RE.search(" ".join(corrected))),
+            about_class="about-class" in fired,
             general_score=general_ranked[0][1] if general_ranked else 0,
             entry_score=max((v for (kind, _), v in scores.items() if kind == "entry"), default=0),
-            follow_up=bool(_FOLLOW_UP_RE.search(normalized)),
-            greeting=bool(_GREETING_RE.search(normalized)),
-            thanks=bool(_THANKS_RE.search(normalized)),
+            follow_up="follow-up" in fired,
+            greeting="greeting" in fired,
+            thanks="thanks" in fired,
+            cues=frozenset(fired),
         )
+
+    def _switched_to_other(
+        self, words: tuple[str, ...], names_at: list[bool], other: list[bool], others: list[str]
+    ) -> bool:
+        """Return True when the question is about a drug not ours, a covered one only in passing.
+
+        "stopped imuran, now on tacrolimus", "switched from cellcept to myfortic, myfortic
+        side effects?", "imuran is fine but what about X": the drug we do not cover comes
+        last, after a switch, or is the one named twice.
+        """
+        covered = [i for i, is_name in enumerate(names_at) if is_name]
+        uncovered = [i for i, is_other in enumerate(other) if is_other]
+        if not covered or not uncovered or uncovered[-1] < covered[-1]:
+            return False
+        between = " ".join(words[covered[0] + 1 : uncovered[-1]])
+        named_twice = len(others) > len(set(others))
+        return named_twice or any(p.search(between) for p in self._switch_patterns())
+
+    def _denied(self, words: list[str], start: int, size: int) -> bool:
+        """Return True when a symptom is denied ("no fever") or no symptom ("hay fever")."""
+        # Only "no fever", "not any fever", "without a high fever": the negation right
+        # before the symptom, past filler words. Two words back may be another clause
+        # ("not eating, fever": the comma is gone by now), so it never counts.
+        i = start - 1
+        while i >= 0 and words[i] in self._fillers:
+            i -= 1
+        if i >= 0 and words[i] in self._negations:
+            return True
+        return start > 0 and (words[start - 1], *words[start : start + size]) in self._not_symptoms
+
+    def _dose_verb_before_drug(self, words: tuple[str, ...], used: list[bool]) -> bool:
+        """Return True for "more sirolimus", "up my dapsone", "reduce the cellcept"."""
+        for i, is_name in enumerate(used):
+            if is_name and (i == 0 or not used[i - 1]):
+                before = [
+                    w for w in words[max(0, i - 3) : i] if w not in ("my", "the", "his", "her")
+                ]
+                if before and before[-1] in self._dose_verbs:
+                    return True
+        return False
+
+    def _switch_patterns(self) -> tuple[re.Pattern[str], ...]:
+        cue = self.language.cue("switch")
+        return cue.patterns if cue is not None else ()
 
 
 def match_question(kb: KnowledgeBase, text: str) -> Match:
@@ -666,47 +571,6 @@ def edit_limit(word: str) -> int:
     if len(word) >= 8:
         return 2
     return 1
-
-
-def _switched_to_other(
-    words: tuple[str, ...], names_at: list[bool], other: list[bool], others: list[str]
-) -> bool:
-    """Return True when the question is about a drug not ours, a covered one only in passing.
-
-    "stopped imuran, now on tacrolimus", "switched from cellcept to myfortic, myfortic
-    side effects?", "imuran is fine but what about X": the drug we do not cover comes
-    last, after a switch, or is the one named twice.
-    """
-    covered = [i for i, is_name in enumerate(names_at) if is_name]
-    uncovered = [i for i, is_other in enumerate(other) if is_other]
-    if not covered or not uncovered or uncovered[-1] < covered[-1]:
-        return False
-    between = " ".join(words[covered[0] + 1 : uncovered[-1]])
-    named_twice = len(others) > len(set(others))
-    return named_twice or bool(_SWITCH_RE.search(between))
-
-
-def _denied(words: list[str], start: int, size: int) -> bool:
-    """Return True when a symptom is denied ("no fever") or no symptom ("hay fever")."""
-    # Only "no fever", "not any fever", "without a high fever": the negation right
-    # before the symptom, past filler words. Two words back may be another clause
-    # ("not eating, fever": the comma is gone by now), so it never counts.
-    i = start - 1
-    while i >= 0 and words[i] in _NEGATION_FILLERS:
-        i -= 1
-    if i >= 0 and words[i] in _NEGATIONS:
-        return True
-    return start > 0 and (words[start - 1], *words[start : start + size]) in _NOT_SYMPTOMS
-
-
-def _dose_verb_before_drug(words: tuple[str, ...], used: list[bool]) -> bool:
-    """Return True for "more sirolimus", "up my dapsone", "reduce the cellcept"."""
-    for i, is_name in enumerate(used):
-        if is_name and (i == 0 or not used[i - 1]):
-            before = [w for w in words[max(0, i - 3) : i] if w not in ("my", "the", "his", "her")]
-            if before and before[-1] in _DOSE_VERBS:
-                return True
-    return False
 
 
 def _by_first_letter(words: Iterable[str]) -> dict[str, list[str]]:
