@@ -26,6 +26,7 @@ __all__ = [
     "KnowledgeError",
     "Reference",
     "Topic",
+    "dose_or_level",
     "load_knowledge",
 ]
 
@@ -47,6 +48,20 @@ _FACT_PARTS = (
 #: A citation marker in answer text: ``[2]``, ``[D1]``, ``[page]``.
 MARKER_RE = re.compile(r"\[([A-Za-z0-9_-]+)\]")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: ``checked``: the month a person last compared an entry with its sources.
+_CHECKED_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+# A dose, a tablet count or a blood level in answer text: the bot never gives one.
+_DOSE_UNIT = (
+    r"mg|mcg|\u00b5g|\u03bcg|ug|ng|g|grams?|milligrams?|micrograms?|nanograms?|ml|mls"
+    r"|millilit(?:re|er)s?|mmol|iu"
+)
+_DOSE_RE = re.compile(
+    rf"\d\s*(?:{_DOSE_UNIT})(?![\w\u00b5\u03bc])"
+    r"|(?<![\w\u00b5\u03bc])(?:mg|mcg|\u00b5g|\u03bcg|ng/ml|mg/kg|ml|milligrams?|micrograms?"
+    r"|nanograms?|millilit(?:re|er)s?)(?![\w\u00b5\u03bc])"
+    r"|\b(?:\d+|one|two|three|four|five|six|half an?|half)\s+(?:tablets?|capsules?|pills?)\b",
+    re.IGNORECASE,
+)
 # Longest texts allowed: an answer must fit one Telegram message with its references
 # and the caution (4096 characters), and read well on a phone.
 MAX_ANSWER_CHARS = 1500
@@ -54,6 +69,19 @@ MAX_CITATION_CHARS = 600
 MAX_TITLE_CHARS = 100
 # libyaml's parser where PyYAML was built with it: the same nodes and line marks, faster.
 _FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def dose_or_level(text: str) -> str | None:
+    """Return the first dose, tablet count or blood level written in ``text``, if any.
+
+    Args:
+        text: answer text.
+
+    Returns:
+        The offending words ("5-15 ng/mL" gives "15 ng"), or None.
+    """
+    found = _DOSE_RE.search(text)
+    return found.group(0) if found else None
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -101,6 +129,8 @@ class Entry:
     phrases: tuple[str, ...]
     answer: str
     references: tuple[str, ...]
+    checked: str | None = None
+    """``YYYY-MM``: when a person last compared this entry with its sources."""
     where: str = field(default="", compare=False)
     """``path:line`` of its definition, for messages."""
 
@@ -393,9 +423,20 @@ class _Builder:
         if value is not None and len(value) > limit:
             self.problem(fields[key], f"{label}: {key} is longer than {limit} characters")
 
-    def link(self, fields: dict[str, yaml.Node], owner: yaml.Node, label: str) -> str | None:
+    def link(
+        self,
+        fields: dict[str, yaml.Node],
+        owner: yaml.Node,
+        label: str,
+        *,
+        allow_http: bool = False,
+    ) -> str | None:
         value = self.text(fields, "link", owner, label, required=False)
-        if value is not None and not value.startswith("https://"):
+        if value is None:
+            return None
+        if allow_http and not value.startswith(("https://", "http://")):
+            self.problem(fields["link"], f"{label}: link must start with https:// or http://")
+        elif not allow_http and not value.startswith("https://"):
             self.problem(fields["link"], f"{label}: link must start with https://")
         return value
 
@@ -626,7 +667,9 @@ class _Builder:
         self.unknown_keys(node, ("id", "citation", "link"), label)
         citation = self.text(fields, "citation", node, label)
         self.at_most(fields, "citation", citation, MAX_CITATION_CHARS, label)
-        link = self.link(fields, node, label)
+        # A reference's link is given exactly as its source sheet lists it, and a few
+        # sources are only on http://; a drug's own link is always https://.
+        link = self.link(fields, node, label, allow_http=True)
         if ref_id is None or citation is None:
             return
         if ref_id in self.references:
@@ -673,9 +716,26 @@ class _Builder:
         extra_keys: Iterable[str] = (),
     ) -> Entry | None:
         self.unknown_keys(
-            node, ("id", "title", "phrases", "answer", "references", *extra_keys), label
+            node,
+            ("id", "title", "phrases", "answer", "references", "checked", *extra_keys),
+            label,
         )
         answer = self.text(fields, "answer", node, label)
+        checked = self.text(fields, "checked", node, label, required=False)
+        if checked is not None and not _CHECKED_RE.match(checked):
+            self.problem(
+                fields["checked"],
+                f"{label}: checked '{checked}' must be the month it was checked, "
+                "as YYYY-MM (e.g. 2026-11)",
+            )
+            checked = None
+        dose = dose_or_level(answer) if answer is not None else None
+        if dose is not None:
+            self.problem(
+                fields["answer"],
+                f"{label}: answer gives a dose or level ({dose!r}); the bot never gives a "
+                "dose, a tablet count or a target level",
+            )
         refs = tuple(
             _ref_id(r) for r in self.text_list(fields, "references", node, label, allow_empty=True)
         )
@@ -698,6 +758,7 @@ class _Builder:
             phrases=_lower(phrases),
             answer=answer,
             references=refs,
+            checked=checked,
             where=self.where(node),
         )
         self.cited.append((self.where(fields.get("answer", node)), label, entry))

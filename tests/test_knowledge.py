@@ -365,7 +365,7 @@ PROBLEM_CASES = [
         "        references: [2]\n        sources: [2]\n",
         "        sources: [2]",
         "topic 'side-effects' of 'alpha': unknown key 'sources' "
-        "(allowed: answer, id, phrases, references, title)",
+        "(allowed: answer, checked, id, phrases, references, title)",
         id="unknown-key-entry",
     ),
     pytest.param(
@@ -378,10 +378,10 @@ PROBLEM_CASES = [
     ),
     pytest.param(
         "    link: https://example.org/one\n",
-        "    link: http://example.org/one\n",
-        "    link: http://example.org/one",
-        "reference 1: link must start with https://",
-        id="reference-link-http",
+        "    link: www.example.org/one\n",
+        "    link: www.example.org/one",
+        "reference 1: link must start with https:// or http://",
+        id="reference-link-not-web",
     ),
     pytest.param(
         "    link: https://example.org/alpha\n",
@@ -519,7 +519,7 @@ def test_one_name_claimed_by_two_drugs_case_insensitive(tmp_path: Path, clash: s
 def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
     text = VALID
     for old, new in [
-        ("    link: https://example.org/one\n", "    link: http://example.org/one\n"),
+        ("    link: https://example.org/one\n", "    link: www.example.org/one\n"),
         ("    title: About\n", ""),
         ("      - id: side-effects\n", "      - id: dosing\n"),
         (
@@ -543,7 +543,8 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
 
     assert sorted(problems_of(path)) == sorted(
         [
-            f"{at('    link: http://example.org/one')}: reference 1: link must start with https://",
+            f"{at('    link: www.example.org/one')}: reference 1: link must start with https:// "
+            "or http://",
             f"{at('  - id: about')}: general entry 'about': missing 'title'",
             f"{at('      - id: dosing')}: topic 'dosing' of 'alpha': unknown topic "
             "(declare it under 'topics')",

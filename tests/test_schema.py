@@ -364,10 +364,10 @@ BOTH_REJECT = [
     ),
     pytest.param(
         "    link: https://medlineplus.gov/druginfo/meds/a000001.html\n",
-        "    link: http://medlineplus.gov/druginfo/meds/a000001.html\n",
-        "reference 3: link must start with https://",
+        "    link: medlineplus.gov/druginfo/meds/a000001.html\n",
+        "reference 3: link must start with https:// or http://",
         ("references", 1, "link"),
-        id="http-link-in-reference",
+        id="no-scheme-link-in-reference",
     ),
     pytest.param(
         "    link: https://medlineplus.gov/druginfo/meds/a000002.html\n",
