@@ -44,7 +44,13 @@ def _load(path: Path) -> LoadedKnowledge | None:
 
 def _as_json(answer: Answer) -> str:
     return json.dumps(
-        {"text": render_plain(answer), "drugs": list(answer.drugs), "topics": list(answer.topics)},
+        {
+            "text": render_plain(answer),
+            "drugs": list(answer.drugs),
+            "topics": list(answer.topics),
+            "urgent": answer.urgent is not None or answer.kind == "crisis",
+            "kind": answer.kind,
+        },
         ensure_ascii=False,
     )
 

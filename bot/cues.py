@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-from bot.language import Language
+from bot.language import Cue, Language
 from bot.phrase_index import PhraseHit
+from bot.text import words_of
 
 __all__ = ["CueReader"]
 
@@ -26,15 +27,23 @@ class CueReader:
         self.language = language
         self._negations = frozenset(language.negations)
         self._fillers = frozenset(language.negation_fillers)
-        self._not_symptoms = frozenset(tuple(p.split()) for p in language.not_symptoms)
+        self._not_symptoms = frozenset(words_of(p) for p in language.not_symptoms)
+        self._undo_negation = frozenset(language.undo_negation)
         self._dose_verbs = frozenset(language.dose_verbs)
-        self._negatable = frozenset(c.id for c in language.cues if c.negatable)
-        self._patterns = tuple((c.id, c.patterns) for c in language.cues if c.patterns)
+        #: Cues read like a clinician: negation and the past do not fire them.
+        self.negatable = frozenset(c.id for c in language.cues if c.negatable)
+        self.urgent = frozenset(c.id for c in language.cues if c.urgent)
+        self._patterns = tuple(c for c in language.cues if c.patterns)
+        self._overrides = tuple((c.id, c.overrides) for c in language.cues if c.overrides)
+        self._quiet_always = frozenset(c.id for c in language.cues if c.quiets == "always")
+        self._quiet_unless = frozenset(c.id for c in language.cues if c.quiets == "unless-present")
+        self._present = frozenset(c.id for c in language.cues if c.present)
+        self.quieting = self._quiet_always | self._quiet_unless
         switch = language.cue("switch")
         self._switch: tuple[re.Pattern[str], ...] = switch.patterns if switch else ()
 
     def fire_phrases(self, hits: list[PhraseHit], words: list[str], used: list[bool]) -> set[str]:
-        """Return the cues whose phrases the message holds; their words become ``used``.
+        """Return the cues whose phrases the message holds; an urgent cue's words become ``used``.
 
         A red flag's words ("blood" in "vomiting blood") then say nothing more about
         the topic, which defaults to side effects.
@@ -46,31 +55,79 @@ class CueReader:
             for target in targets:
                 if target.kind != "cue":
                     continue
-                if target.key in self._negatable and self.denied(words, i, size):
+                if target.key in self.negatable and self.denied(words, i, size):
                     continue
                 fired.add(target.key)
-                used[i : i + size] = [True] * size
+                if target.key in self.urgent:
+                    used[i : i + size] = [True] * size
         return fired
 
     def fire_patterns(self, *texts: str) -> set[str]:
-        """Return the cues one of whose patterns matches one of ``texts``."""
-        return {
-            cue_id
-            for cue_id, patterns in self._patterns
-            if any(p.search(text) for p in patterns for text in texts)
-        }
+        """Return the cues one of whose patterns matches one of ``texts``.
+
+        A negatable cue's match right after a negation does not count ("no blood in my
+        poo"); a cue with ``below`` counts only a captured number below it.
+        """
+        fired: set[str] = set()
+        for cue in self._patterns:
+            for pattern in cue.patterns:
+                if any(self._counts(cue, m) for text in texts for m in pattern.finditer(text)):
+                    fired.add(cue.id)
+                    break
+        return fired
+
+    def _counts(self, cue: Cue, found: re.Match[str]) -> bool:
+        if cue.negatable and self._negated(found.string[: found.start()].split()):
+            return False
+        if cue.below is None:
+            return True
+        count = found.groupdict().get("count")
+        return count is not None and _platelet_value(count) < cue.below
+
+    def quieted(self, fired: set[str]) -> bool:
+        """Return True when a sentence's cues say its red flags are past, over or asked about."""
+        if fired & self._quiet_always:
+            return True
+        return bool(fired & self._quiet_unless) and not fired & self._present
+
+    def resolved(self, fired: set[str]) -> bool:
+        """Return True when a clause says what came before it is over ("fine now")."""
+        return bool(fired & self._quiet_always)
+
+    def settle(self, fired: set[str]) -> tuple[set[str], set[str]]:
+        """Drop the cues that a fired cue overrides (a crisis: every other cue).
+
+        Returns:
+            The cues that still count, and the ids of those dropped.
+        """
+        dropped: set[str] = set()
+        for cue_id, overridden in self._overrides:
+            if cue_id in fired:
+                if "*" in overridden:
+                    return {cue_id}, fired - {cue_id} | {"*"}
+                dropped |= fired & set(overridden) | set(overridden)
+                fired = fired - set(overridden)
+        return fired, dropped
 
     def denied(self, words: list[str], start: int, size: int) -> bool:
         """Return True when a symptom is denied ("no fever") or no symptom ("hay fever")."""
         # Only "no fever", "not any fever", "without a high fever": the negation right
         # before the symptom, past filler words. Two words back may be another clause
         # ("not eating, fever": the comma is gone by now), so it never counts.
-        i = start - 1
-        while i >= 0 and words[i] in self._fillers:
-            i -= 1
-        if i >= 0 and words[i] in self._negations:
+        after_phrase = words[start + size] if start + size < len(words) else ""
+        if self._negated(words[:start]) and after_phrase not in self._undo_negation:
             return True
-        return start > 0 and (words[start - 1], *words[start : start + size]) in self._not_symptoms
+        phrase = tuple(words[start : start + size])
+        before = (words[start - 1], *phrase) if start > 0 else ()
+        after = (*phrase, words[start + size]) if start + size < len(words) else ()
+        return before in self._not_symptoms or after in self._not_symptoms
+
+    def _negated(self, before: list[str]) -> bool:
+        """Return True when the words before a symptom end in a negation, past fillers."""
+        i = len(before) - 1
+        while i >= 0 and before[i] in self._fillers:
+            i -= 1
+        return i >= 0 and before[i] in self._negations
 
     def dose_verb_before_drug(self, words: tuple[str, ...], names_at: list[bool]) -> bool:
         """Return True for "more sirolimus", "up my dapsone", "reduce the cellcept"."""
@@ -97,3 +154,10 @@ class CueReader:
         between = " ".join(words[covered[0] + 1 : uncovered[-1]])
         named_twice = len(others) > len(set(others))
         return named_twice or any(p.search(between) for p in self._switch)
+
+
+def _platelet_value(count: str) -> float:
+    """Read "9", "11k" or "11 000" as a count in x10^9/L (11,000 per microlitre is 11)."""
+    digits = count.removesuffix("k").replace(" ", "")
+    value = float(digits) if digits.isdigit() else float("inf")
+    return value / 1000 if value >= 1000 else value

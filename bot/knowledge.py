@@ -38,6 +38,7 @@ _FACT_PARTS = (
     "references",
     "topics",
     "roles",
+    "alerts",
     "general",
     "caution",
     "urgent",
@@ -136,6 +137,17 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Alert:
+    """What the reply opens with when a cue of the language fires (a red flag, a crisis)."""
+
+    cue: str
+    """The id of the cue in the language."""
+    entry: Entry
+    topics: tuple[str, ...]
+    """Topics whose entries follow for the drug asked about, when no topic was asked."""
+
+
+@dataclass(frozen=True)
 class Drug:
     """A covered drug with its names, overview and topic entries."""
 
@@ -167,6 +179,7 @@ class KnowledgeBase:
     other_drugs: tuple[str, ...]
     drugs: tuple[Drug, ...]
     language: Language
+    alerts: tuple[Alert, ...] = ()
 
     # Lookups by id, built once: answers look up entries on the hot path, and a
     # knowledge file may hold thousands of them.
@@ -186,7 +199,15 @@ class KnowledgeBase:
         object.__setattr__(
             self,
             "_entries_by_key",
-            {e.key: e for e in (*self.entries(), self.caution, self.urgent)},
+            {
+                e.key: e
+                for e in (
+                    *self.entries(),
+                    self.caution,
+                    self.urgent,
+                    *(a.entry for a in self.alerts),
+                )
+            },
         )
         by_topic: dict[str, list[Drug]] = {}
         for drug in self.drugs:
@@ -209,6 +230,13 @@ class KnowledgeBase:
     def drugs_with_topic(self, topic_id: str) -> tuple[Drug, ...]:
         """Return the drugs that have an entry for ``topic_id``, in file order."""
         return self._drugs_by_topic.get(topic_id, ())
+
+    def alert(self, cue_id: str) -> Alert | None:
+        """Return what the reply opens with when cue ``cue_id`` fires, if the knowledge says."""
+        for alert in self.alerts:
+            if alert.cue == cue_id:
+                return alert
+        return None
 
     def general_entry(self, entry_id: str) -> Entry | None:
         """Return the class-level entry with this id, if any."""
@@ -293,7 +321,7 @@ def load_knowledge(path: str | Path = DEFAULT_KNOWLEDGE_PATH) -> KnowledgeBase:
     # topic declared in another file of the same folder.
     for parts in (
         ("references", "topics", "roles", *_LANGUAGE_PARTS),
-        ("general", "caution", "urgent", "other_drugs", "drugs"),
+        ("general", "caution", "urgent", "alerts", "other_drugs", "drugs"),
     ):
         for file, fields in parsed:
             if fields is not None:
@@ -323,9 +351,11 @@ class _Builder:
         self.top_keys: set[str] = set()
         self.vocabulary: dict[str, tuple[str, ...]] = {}
         self.shorthand: dict[str, str] = {}
+        self.also_known_as: dict[str, str] = {}
         self.cues: dict[str, Cue] = {}
         self.roles: dict[str, tuple[tuple[str, ...], str]] = {}
         self.language_where: dict[str, str] = {}
+        self.alerts: dict[str, Alert] = {}
 
     # -- helpers ------------------------------------------------------------------
 
@@ -495,6 +525,7 @@ class _Builder:
         """Add the listed top-level parts of one parsed file."""
         self.file = str(file)
         adders = {
+            "alerts": self.add_alert,
             "references": self.add_reference,
             "topics": self.add_topic,
             "general": self.add_general,
@@ -535,20 +566,27 @@ class _Builder:
         fields = self.mapping(node, "vocabulary")
         if fields is None:
             return
-        self.unknown_keys(node, (*VOCABULARY_LISTS, "shorthand"), "vocabulary")
+        self.unknown_keys(node, (*VOCABULARY_LISTS, "shorthand", "also-known-as"), "vocabulary")
         for name in VOCABULARY_LISTS:
             words = self.text_list(fields, name, node, "vocabulary")
             self.vocabulary[name] = tuple(w.casefold() for w in words)
-        shorthand = fields.get("shorthand")
-        if shorthand is None:
-            self.problem(node, "vocabulary: missing 'shorthand'")
-            return
-        pairs = self.mapping(shorthand, "vocabulary: shorthand")
-        for short, long_node in (pairs or {}).items():
-            if not isinstance(long_node, yaml.ScalarNode) or not str(long_node.value).strip():
-                self.problem(long_node, f"vocabulary: shorthand '{short}' must expand to text")
+        self.shorthand = self.word_mapping(fields, "shorthand", node)
+        self.also_known_as = self.word_mapping(fields, "also-known-as", node)
+
+    def word_mapping(
+        self, fields: dict[str, yaml.Node], key: str, owner: yaml.Node
+    ) -> dict[str, str]:
+        node = fields.get(key)
+        if node is None:
+            self.problem(owner, f"vocabulary: missing '{key}'")
+            return {}
+        result: dict[str, str] = {}
+        for word, value in (self.mapping(node, f"vocabulary: {key}") or {}).items():
+            if not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
+                self.problem(value, f"vocabulary: {key} '{word}' must map to text")
                 continue
-            self.shorthand[short.casefold()] = " ".join(str(long_node.value).casefold().split())
+            result[word.casefold()] = " ".join(str(value.value).casefold().split())
+        return result
 
     def add_roles(self, node: yaml.Node) -> None:
         fields = self.mapping(node, "roles")
@@ -559,7 +597,7 @@ class _Builder:
             value = fields.get(name)
             if value is None:
                 continue  # a role left out is played by no topic
-            if name == "listing":
+            if name in ("listing", "class-wide", "class-risks"):
                 self.roles[name] = (self.text_list(fields, name, node, "roles"), self.where(value))
             else:
                 topic_id = self.text(fields, name, node, "roles")
@@ -578,7 +616,23 @@ class _Builder:
             label = f"cue '{cue_id}'" if cue_id else "cue"
             self.unknown_keys(
                 item,
-                ("id", "note", "label", "negatable", "phrases", "patterns", "examples", "not"),
+                (
+                    "id",
+                    "note",
+                    "label",
+                    "negatable",
+                    "urgent",
+                    "below",
+                    "says",
+                    "with-topic",
+                    "overrides",
+                    "quiets",
+                    "present",
+                    "phrases",
+                    "patterns",
+                    "examples",
+                    "not",
+                ),
                 label,
             )
             phrases = self.text_list(fields, "phrases", item, label, required=False)
@@ -597,9 +651,23 @@ class _Builder:
                 self.problem(item, f"{label}: needs 'phrases' or 'patterns'")
             examples = self.text_list(fields, "examples", item, label)
             counter = self.text_list(fields, "not", item, label, required=False)
-            negatable = fields.get("negatable")
-            if negatable is not None and negatable.value not in ("true", "false"):
-                self.problem(negatable, f"{label}: 'negatable' must be true or false")
+            flags = {
+                name: self.flag(fields, name, label) for name in ("negatable", "urgent", "present")
+            }
+            quiets = self.text(fields, "quiets", item, label, required=False) or ""
+            if quiets not in ("", "always", "unless-present"):
+                self.problem(
+                    fields["quiets"], f"{label}: 'quiets' must be always or unless-present"
+                )
+            below = self.text(fields, "below", item, label, required=False)
+            if below is not None and not below.isdigit():
+                self.problem(fields["below"], f"{label}: 'below' must be a whole number")
+                below = None
+            if below is not None and not any("(?P<count>" in p.pattern for p in patterns):
+                self.problem(
+                    fields["below"], f"{label}: 'below' needs a pattern with (?P<count>...)"
+                )
+            overrides = self.text_list(fields, "overrides", item, label, required=False)
             if cue_id is None:
                 continue
             if cue_id in self.cues:
@@ -613,11 +681,27 @@ class _Builder:
                 patterns=tuple(patterns),
                 examples=examples,
                 counter_examples=counter,
-                negatable=negatable is not None and negatable.value == "true",
+                negatable=flags["negatable"],
+                urgent=flags["urgent"],
+                present=flags["present"],
+                quiets=quiets,
+                below=int(below) if below is not None else None,
+                says=self.text(fields, "says", item, label, required=False) or "",
+                with_topic=self.text(fields, "with-topic", item, label, required=False) or "",
+                overrides=overrides,
                 label=self.text(fields, "label", item, label, required=False) or "",
                 note=self.text(fields, "note", item, label, required=False) or "",
                 where=self.where(item),
             )
+
+    def flag(self, fields: dict[str, yaml.Node], key: str, label: str) -> bool:
+        node = fields.get(key)
+        if node is None:
+            return False
+        if not isinstance(node, yaml.ScalarNode) or node.value not in ("true", "false"):
+            self.problem(node, f"{label}: '{key}' must be true or false")
+            return False
+        return bool(node.value == "true")
 
     def language(self, first: str) -> Language | None:
         """Build the language once every file is read, checking the roles' topics."""
@@ -627,14 +711,28 @@ class _Builder:
         general_ids = set(self.general_where)
         for name, (ids, where) in self.roles.items():
             known = general_ids if name == "class-overview" else set(self.topics)
+            if name == "class-wide":
+                known = general_ids & set(self.topics)
+            if name == "class-risks":
+                known = general_ids
             kind = "general entry" if name == "class-overview" else "topic"
             for topic_id in ids:
                 if topic_id not in known:
                     self.problems.append(f"{where}: role '{name}': unknown {kind} '{topic_id}'")
+        for alert in self.alerts.values():
+            if self.cues and alert.cue not in self.cues:
+                self.problems.append(f"{alert.entry.where}: alert '{alert.cue}': no such cue")
+        for cue in self.cues.values():
+            for other in cue.overrides:
+                if other != "*" and other not in self.cues:
+                    self.problems.append(
+                        f"{cue.where}: cue '{cue.id}': overrides unknown cue '{other}'"
+                    )
         if len(self.vocabulary) < len(VOCABULARY_LISTS):
             return None
         role = {name: self.roles.get(name, (("",), ""))[0] for name in ROLE_NAMES}
-        role["listing"] = tuple(t for t in role["listing"] if t)
+        for name in ("listing", "class-wide", "class-risks"):
+            role[name] = tuple(t for t in role[name] if t)
         words = self.vocabulary
         return Language(
             common_words=words["common-words"],
@@ -645,7 +743,11 @@ class _Builder:
             dose_verbs=words["dose-verbs"],
             medicine_cues=words["medicine-cues"],
             generic_words=words["generic-words"],
+            foreign_words=words["foreign-words"],
+            advice_openings=words["advice-openings"],
+            undo_negation=words["undo-negation"],
             shorthand=tuple(self.shorthand.items()),
+            also_known_as=tuple(self.also_known_as.items()),
             cues=tuple(self.cues.values()),
             roles=Roles(
                 side_effects=role["side-effects"][0],
@@ -655,8 +757,39 @@ class _Builder:
                 contraindications=role["contraindications"][0],
                 class_overview=role["class-overview"][0],
                 listing=role["listing"],
+                class_wide=role["class-wide"],
+                class_risks=role["class-risks"],
             ),
         )
+
+    def add_alert(self, node: yaml.Node) -> None:
+        fields = self.mapping(node, "alert")
+        if fields is None:
+            return
+        cue_id = self.text(fields, "id", node, "alert")
+        label = f"alert '{cue_id}'" if cue_id else "alert"
+        topics = self.text_list(fields, "topics", node, label, required=False, allow_empty=True)
+        for topic_id in topics:
+            if topic_id not in self.topics:
+                self.problem(fields["topics"], f"{label}: unknown topic '{topic_id}'")
+        entry = self.entry(
+            node,
+            fields,
+            key=f"alert.{cue_id}",
+            drug_id=None,
+            topic_id=f"alert-{cue_id}",
+            label=label,
+            title="",
+            extra_keys=("topics",),
+        )
+        if cue_id is None or entry is None:
+            return
+        if cue_id in self.alerts:
+            self.problem(
+                node, f"{label}: duplicate alert (first at {self.alerts[cue_id].entry.where})"
+            )
+            return
+        self.alerts[cue_id] = Alert(cue_id, entry, topics)
 
     def add_reference(self, node: yaml.Node) -> None:
         fields = self.mapping(node, "reference")
@@ -941,6 +1074,7 @@ class _Builder:
             other_drugs=_lower(self.other_drugs),
             drugs=tuple(self.drugs),
             language=language,
+            alerts=tuple(self.alerts.values()),
         )
 
 

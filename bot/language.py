@@ -23,6 +23,9 @@ VOCABULARY_LISTS = (
     "dose-verbs",
     "medicine-cues",
     "generic-words",
+    "foreign-words",
+    "advice-openings",
+    "undo-negation",
 )
 #: Roles a topic can play, each naming one topic id (``listing``: several).
 ROLE_NAMES = (
@@ -33,6 +36,8 @@ ROLE_NAMES = (
     "contraindications",
     "class-overview",
     "listing",
+    "class-wide",
+    "class-risks",
 )
 
 
@@ -50,7 +55,22 @@ class Cue:
     counter_examples: tuple[str, ...]
     """Whole messages it must not fire on."""
     negatable: bool = False
-    """A phrase right after "no", "not"... does not fire ("no fever")."""
+    """Read like a clinician: "no fever" and "had a fever last week, fine now" do not fire."""
+    urgent: bool = False
+    """A red flag: the reply opens with what to do now."""
+    below: int | None = None
+    """Fire only when a pattern's captured ``count`` is below this number."""
+    says: str = ""
+    """A sentence the reply opens with when the cue fires (after any urgent text)."""
+    with_topic: str = ""
+    """Say ``says`` only when the reply answers this topic."""
+    overrides: tuple[str, ...] = ()
+    """Cues that no longer count when this one fires (``*``: every other cue)."""
+    quiets: str = ""
+    """``always`` or ``unless-present``: the negatable cues of its sentence do not count
+    (a red flag told as past, over, or asked about), unless, for ``unless-present``, a
+    ``present`` cue says it is happening now."""
+    present: bool = False
     label: str = ""
     """How a reply names what the cue found ("missed doses"), where it says so."""
     note: str = ""
@@ -69,6 +89,10 @@ class Roles:
     contraindications: str
     class_overview: str
     listing: tuple[str, ...]
+    class_wide: tuple[str, ...] = ()
+    class_risks: tuple[str, ...] = ()
+    """Class-wide entries on risks: "can cellcept cause cancer" is answered there."""
+    """Topics whose class-wide entry follows a drug's own entry (vaccines...)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +107,14 @@ class Language:
     dose_verbs: tuple[str, ...]
     medicine_cues: tuple[str, ...]
     generic_words: tuple[str, ...]
+    foreign_words: tuple[str, ...]
+    advice_openings: tuple[str, ...]
+    undo_negation: tuple[str, ...]
+    """Words right after a denied symptom that undo the denial ("never had a fever before")."""
+    """How a sentence that advises, rather than states a fact, begins: it needs no citation."""
     shorthand: tuple[tuple[str, str], ...]
+    also_known_as: tuple[tuple[str, str], ...]
+    """Other names of medicines, each with the name the sources use."""
     cues: tuple[Cue, ...]
     roles: Roles
 

@@ -9,6 +9,7 @@ This module runs them in order and scores the topics.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.cues import CueReader
@@ -22,6 +23,10 @@ from bot.text import edit_limit, normalize, stem
 __all__ = ["Match", "Matcher", "edit_limit", "match_question", "normalize"]
 
 _MAX_WORDS = 300  # a question longer than this is read by its first 300 words only
+# Where a sentence ends: . ! ? ; or a new line (never the point of "38.5").
+_SENTENCE_END = re.compile(r"(?<=[.!?;])(?=\s|[A-Za-z])|\n+")
+# Where a clause ends inside a sentence.
+_CLAUSE_END = re.compile(r",|\bbut\b|\band\b|\bthough\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,11 @@ class Match:
     """Ids of class-level entries the question names."""
     dose: bool = False
     urgent: bool = False
-    bleeding: bool = False
-    """The red flag is bleeding, bruising or blood where it should not be."""
+    """A cue that needs what-to-do-now fired (see ``cues``)."""
+    exclusive: bool = False
+    """A cue fired that overrides every other (a crisis): nothing else is said."""
+    foreign: bool = False
+    """The message is in another language."""
     uncovered_topic: str | None = None
     across: bool = False
     switched_to_other: bool = False
@@ -87,6 +95,8 @@ class Matcher:
         self.cues = CueReader(language)
         self._shorthand = dict(language.shorthand)
         self._medicine_cues = frozenset(language.medicine_cues)
+        self._foreign_words = frozenset(language.foreign_words)
+        self._common_words = frozenset(language.common_words)
 
     @classmethod
     def build(cls, kb: KnowledgeBase, lexicon: EnglishWords | None = None) -> Matcher:
@@ -102,6 +112,40 @@ class Matcher:
     def vocabulary(self) -> frozenset[str]:
         """Every word the bot reads as a word, never as a drug name."""
         return self.phrase_index.vocabulary
+
+    def _present_red_flags(self, text: str) -> set[str]:
+        """Return the negatable cues of the clauses that tell them as present.
+
+        A clause told as past or asked about ("had a fever on monday", "does it cause
+        black stools") does not count; nor does one the next clause says is over ("...,
+        fine now"). Clauses end at a sentence end, a comma, "but" or "and".
+        """
+        kept: set[str] = set()
+        for sentence in _SENTENCE_END.split(text):
+            clauses = [self._clause_cues(c) for c in _CLAUSE_END.split(sentence)]
+            for i, fired in enumerate(clauses):
+                flags = fired & self.cues.negatable
+                if not flags or self.cues.quieted(fired):
+                    continue
+                following = clauses[i + 1] if i + 1 < len(clauses) else set()
+                if self.cues.resolved(following) and not following & self.cues.negatable:
+                    continue
+                kept |= flags
+        return kept
+
+    def _clause_cues(self, clause: str) -> set[str]:
+        normalized = " ".join(self._shorthand.get(w, w) for w in normalize(clause).split())
+        corrected = [stem(self.phrase_index.correct(stem(w))) for w in normalized.split()]
+        if not corrected:
+            return set()
+        hits = self.phrase_index.hits(corrected)
+        fired = self.cues.fire_phrases(hits, corrected, [False] * len(corrected))
+        return fired | self.cues.fire_patterns(normalized, " ".join(corrected))
+
+    def _foreign(self, words: list[str]) -> bool:
+        """Return True for a message in another language (its everyday words, not English)."""
+        foreign = sum(1 for w in words if w in self._foreign_words)
+        return foreign >= 2 and foreign > sum(1 for w in words if w in self._common_words)
 
     def clear_caches(self) -> None:
         """Forget every word looked up so far (the answers never depend on it)."""
@@ -165,6 +209,11 @@ class Matcher:
                 if target.kind in ("topic", "entry"):
                     found.append(" ".join(corrected[i : i + size]))
         fired |= self.cues.fire_patterns(normalized, " ".join(corrected))
+        if fired & self.cues.negatable and fired & self.cues.quieting:
+            # "had a fever last week, fine now. is my rash from dapsone?": only the red
+            # flags of sentences told as present count.
+            fired = (fired - self.cues.negatable) | self._present_red_flags(text)
+        fired, dropped = self.cues.settle(fired)
         if "how-it-works" in fired:
             key = ("topic", self.language.roles.how_it_works)
             scores[key] = scores.get(key, 0) + 2
@@ -197,11 +246,17 @@ class Matcher:
             topics=topics,
             entries=entries,
             general=general,
-            dose=("dose" in fired or self.cues.dose_verb_before_drug(words, names_at))
+            dose=(
+                "dose" in fired
+                or ("dose" not in dropped and self.cues.dose_verb_before_drug(words, names_at))
+            )
             and "uncovered.missed-doses" not in fired,
-            urgent="red-flag" in fired,
+            urgent=bool(fired & self.cues.urgent),
+            exclusive="*" in dropped,
+            # A message in another language that names a drug and a topic is answered
+            # ("imuran ka side effect kya hai"); one we cannot read is not guessed at.
+            foreign=self._foreign(normalized.split()) and not (drugs and found),
             uncovered_topic=uncovered,
-            bleeding="bleeding" in fired,
             across="across" in fired,
             switched_to_other=self.cues.switched_to_other(
                 words,

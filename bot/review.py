@@ -21,16 +21,20 @@ __all__ = ["review_knowledge"]
 
 # A sentence ends at . ! or ? followed by a space, or at the end of the text.
 _SENTENCE_RE = re.compile(r"[^.!?]+(?:[.!?]+(?=\s|$)|$)")
-# Sentences that advise rather than state a fact need no citation.
-_ADVICE_RE = re.compile(
-    r"^(ask|talk|tell|see|please|contact|call|check with|speak|if you|general information)\b",
-    re.IGNORECASE,
-)
 
 
-def _uncited_sentences(entry: Entry) -> list[str]:
+def _uncited_sentences(entry: Entry, advice: tuple[str, ...]) -> list[str]:
+    """Return the sentences that state something without a marker.
+
+    Sentences that advise rather than state a fact ("Ask your pharmacist...", the
+    language's ``advice-openings``) need no citation.
+    """
     sentences = [s.strip() for s in _SENTENCE_RE.findall(entry.answer) if s.strip()]
-    return [s for s in sentences if not MARKER_RE.search(s) and not _ADVICE_RE.match(s)]
+    return [
+        s
+        for s in sentences
+        if not MARKER_RE.search(s) and not f"{normalize(s)} ".startswith(advice)
+    ]
 
 
 def review_knowledge(kb: KnowledgeBase) -> tuple[str, ...]:
@@ -43,7 +47,8 @@ def review_knowledge(kb: KnowledgeBase) -> tuple[str, ...]:
         The warnings, in file order of the things they name.
     """
     warnings: list[str] = []
-    everything = (*kb.entries(), kb.caution, kb.urgent)
+    everything = (*kb.entries(), kb.caution, kb.urgent, *(a.entry for a in kb.alerts))
+    advice = tuple(f"{normalize(o)} " for o in kb.language.advice_openings)
 
     cited = {ref_id for entry in everything for ref_id in entry.references}
     for ref in kb.references:
@@ -51,7 +56,7 @@ def review_knowledge(kb: KnowledgeBase) -> tuple[str, ...]:
             warnings.append(f"{ref.where}: warning: reference {ref.id} is never cited")
 
     for entry in everything:
-        for sentence in _uncited_sentences(entry):
+        for sentence in _uncited_sentences(entry, advice):
             shown = sentence if len(sentence) <= 60 else sentence[:57] + "..."
             warnings.append(
                 f"{entry.where}: warning: {entry.key}: sentence without a citation marker: "

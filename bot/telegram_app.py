@@ -381,7 +381,15 @@ class BotHandlers:
             answer = current.answer(query.query)
             # Only entries become results, and red-flag advice: "not covered" offers
             # nothing to share, but "Contact your doctor now" always does.
-            parts = answer_per_section(current.kb, answer) if answer.sections else []
+            if answer.kind == "clarify":
+                # "grapefruit": a search names no drug; every entry it could mean is a
+                # result to choose from.
+                chosen = (answer_for_callback(current.kb, b.data) for b in answer.buttons)
+                parts = [
+                    p for a in chosen if a is not None for p in answer_per_section(current.kb, a)
+                ]
+            else:
+                parts = answer_per_section(current.kb, answer) if answer.sections else []
             if not parts and answer.urgent is not None:
                 results.append(
                     InlineQueryResultArticle(

@@ -19,7 +19,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EVALUATION_PATH = Path(__file__).resolve().parent / "evaluation.yaml"
-URGENT_OPENING = "contact your doctor now"
 HOLDOUT_PATH = Path(__file__).resolve().parent / "evaluation_holdout.yaml"
 BLIND_PATH = Path(__file__).resolve().parent / "evaluation_blind.yaml"
 REDTEAM_PATH = Path(__file__).resolve().parent / "evaluation_redteam.yaml"
@@ -77,8 +76,9 @@ def check_item(item: dict[str, Any], reply: dict[str, Any]) -> list[str]:
     for fact in item.get("facts") or []:
         if not any(fold(alt) in text for alt in fact.split("|")):
             problems.append(f"missing fact {fact!r}")
-    if item.get("urgent") and not reply["text"].lower().startswith(URGENT_OPENING):
-        problems.append("does not open with 'Contact your doctor now'")
+    # Each kind of red flag opens with its own instruction: the reply says it is urgent.
+    if item.get("urgent") and not reply.get("urgent"):
+        problems.append("does not open with what to do now")
     if not expected and not item.get("facts") and reply["topics"]:
         problems.append(f"gave entries {reply['topics']} for an uncovered question")
     return problems

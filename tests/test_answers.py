@@ -128,10 +128,13 @@ def test_missing_topic_says_so_and_points_to_the_doctor(
 ) -> None:
     answer = ask(kb, matcher, "how long before cellcept works")
     assert answer.notices == (
-        "My sources say nothing about how long it takes to work for mycophenolate mofetil. "
-        "Please ask your doctor or pharmacist.",
+        'My sources do not cover "how long it takes to work" for mycophenolate mofetil. '
+        "Please ask your pharmacist or doctor.",
     )
-    assert answer.drugs == ("mycophenolate",)
+    # The overview would read as if it answered: the drug's topics are offered instead.
+    assert answer.drugs == ()
+    assert answer.sections == ()
+    assert answer.buttons
 
 
 def test_follow_up_uses_the_context(kb: KnowledgeBase, matcher: Matcher) -> None:
@@ -230,7 +233,7 @@ def test_red_flag_with_an_uncovered_drug_still_leads_with_the_doctor(
 ) -> None:
     answer = ask(kb, matcher, "I'm on tacrolimus and I have a fever")
     text = render_plain(answer)
-    assert text.startswith("Contact your doctor now")
+    assert text.startswith("Contact your doctor or haematology team today about a fever")
     assert "tacrolimus is not covered" in text
     assert answer.drugs == ()
     assert answer.sections == ()
@@ -257,7 +260,7 @@ def test_too_many_sections_never_mixes_drugs(kb: KnowledgeBase, matcher: Matcher
     answer = ask(
         kb,
         matcher,
-        "imuran, dapsone, sirolimus and cyclosporine: how long to work and what blood tests?",
+        "imuran, dapsone, sirolimus and cyclosporine: side effects and pregnancy?",
     )
     assert len(answer.sections) == 6
     assert "That is a lot at once: ask about the other medicines one at a time." in answer.notices
@@ -272,8 +275,10 @@ def test_a_drug_our_answer_speaks_of_gets_no_not_covered_notice(
 ) -> None:
     for question in ("cyclosporine and st john's wort", "dapsone with trimethoprim"):
         assert not any("not covered" in n for n in ask(kb, matcher, question).notices)
-    notices = ask(kb, matcher, "can i take tacrolimus with cyclosporine").notices
-    assert notices[0] == (
-        "Tacrolimus is not covered: I have no information on it. Please ask your doctor or "
-        "pharmacist."
+    # A pair the sources do not cover: no facts of the covered drug next to it.
+    answer = ask(kb, matcher, "can i take tacrolimus with cyclosporine")
+    assert answer.sections == ()
+    assert answer.notices[0] == (
+        "I can't tell whether tacrolimus is safe to take with cyclosporine: my sources do not "
+        "cover that combination. Please check with your pharmacist before taking them together."
     )

@@ -139,7 +139,9 @@ def test_ask_json_prints_one_object(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
     assert len(lines) == 1
     answer = json.loads(lines[0])
-    assert set(answer) == {"text", "drugs", "topics"}
+    assert set(answer) == {"text", "drugs", "topics", "urgent", "kind"}
+    assert answer["urgent"] is False
+    assert answer["kind"] == "answer"
     assert answer["drugs"] == ["cyclosporine"]
     assert answer["topics"] == ["cyclosporine.interactions"]
     assert "[5]" in answer["text"]

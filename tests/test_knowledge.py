@@ -372,7 +372,7 @@ PROBLEM_CASES = [
         "other_drugs: [tacrolimus]\n",
         "other_drugs: [tacrolimus]\nversion: 2\n",
         "version: 2",
-        "file: unknown key 'version' (allowed: caution, cues, drugs, general, other_drugs, "
+        "file: unknown key 'version' (allowed: alerts, caution, cues, drugs, general, other_drugs, "
         "references, roles, topics, urgent, vocabulary)",
         id="unknown-key-file",
     ),

@@ -139,16 +139,23 @@ def test_cues(matcher: Matcher, question: str, flag: str, expected: bool) -> Non
 
 
 @pytest.mark.parametrize(
-    ("question", "uncovered"),
+    ("question", "uncovered", "topic"),
     [
-        ("how do I store imuran", "storage"),
-        ("forgot to take my dapsone dose", "missed doses"),
-        ("can I drink alcohol on cyclosporine", "alcohol"),
-        ("imuran side effects", None),
+        # What the knowledge covers is a topic now, for the drugs that have an entry.
+        ("how do I store imuran", None, "storage"),
+        ("forgot to take my dapsone dose", None, "missed-dose"),
+        ("can I drink alcohol on cyclosporine", None, "alcohol"),
+        # What no source covers for any drug stays a cue of the language.
+        ("can I drive on dapsone", "driving", None),
+        ("imuran side effects", None, "side-effects"),
     ],
 )
-def test_uncovered_topics(matcher: Matcher, question: str, uncovered: str | None) -> None:
-    assert matcher.match(question).uncovered_topic == uncovered
+def test_uncovered_topics(
+    matcher: Matcher, question: str, uncovered: str | None, topic: str | None
+) -> None:
+    match = matcher.match(question)
+    assert match.uncovered_topic == uncovered
+    assert (match.topics[:1] or (None,))[0] == topic
 
 
 @pytest.mark.parametrize(

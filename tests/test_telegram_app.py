@@ -401,8 +401,8 @@ async def test_question_gets_a_cited_html_answer(bot: Bot) -> None:
     assert text.startswith(GRAPEFRUIT_TITLE + "\nAvoid grapefruit juice while on ciclosporin")
     assert "can raise the level of cyclosporine in your blood [5]" in text
     assert "<i>A word of caution: " in text
-    sources = text.split("\n\n<b>Sources</b>\n", 1)[1]
-    assert "[5] Schwarz UI et al." in sources
+    assert "<b>Sources</b>" in text
+    assert "[5] Schwarz UI et al." in text
     assert buttons_of(reply) == []  # a complete answer: nothing to choose from
     # The order: answer, caution, then the sources it cites.
     shown = visible(reply)

@@ -1,0 +1,708 @@
+"""Compose the reply to a question from the knowledge: what to say, never how it looks.
+
+The reply opens with what to do now when a cue of the language calls for it (a red
+flag, a dangerous count, a poisoning), then any acknowledging sentence the language
+gives (fear, low mood), then notices, then the cited entries and the caution. A
+crisis gets its own reply and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from bot import replies
+from bot.knowledge import Alert, Drug, Entry, KnowledgeBase, Reference
+from bot.matching import Match, Matcher
+from bot.text import normalize
+
+__all__ = [
+    "Answer",
+    "Button",
+    "Context",
+    "Section",
+    "answer_for_callback",
+    "answer_per_section",
+    "answer_question",
+    "compose_answer",
+    "drug_buttons",
+]
+
+_MAX_TOPICS_PER_DRUG = 2
+_MAX_SECTIONS = 6
+# A phone shows a dozen buttons comfortably; Telegram refuses a keyboard of ~100.
+_MAX_BUTTONS = 12
+# Drugs named in "what I cover": all of a small file, a sample of a large one.
+_MAX_COVERAGE_NAMES = 12
+_MAX_ECHOED_NAME = 40
+
+
+@dataclass(frozen=True)
+class Section:
+    """One entry of the knowledge as it appears in a reply."""
+
+    title: str
+    text: str
+    entry_key: str
+    drug_id: str | None
+    link: str | None = None
+    cites: tuple[str, ...] = ()
+    """Reference ids, for a section made of several entries (the alerts)."""
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline keyboard button: a label and the callback data it sends back."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the previous reply in a chat was about, for follow-up questions."""
+
+    drugs: tuple[str, ...]
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply, ready to be rendered for the terminal or for Telegram."""
+
+    kind: str
+    """``answer``, ``no_entry`` (a notice only: the sources do not cover what was asked),
+    ``clarify``, ``not_covered``, ``greeting``, ``crisis`` or ``foreign``."""
+    urgent: Section | None
+    notices: tuple[str, ...]
+    sections: tuple[Section, ...]
+    references: tuple[Reference, ...]
+    caution: Section | None
+    buttons: tuple[Button, ...]
+    drugs: tuple[str, ...]
+    """Drug ids the reply answers about; empty when nothing covered was answered."""
+    topics: tuple[str, ...]
+    """Keys of the entries the reply gives."""
+    subject: tuple[str, ...] = ()
+    """Drug ids asked about that the reply had no entry for ("how long before cellcept
+    works"): a follow-up still leans on them."""
+
+    @property
+    def context(self) -> Context | None:
+        """Return what a follow-up question may lean on, if anything."""
+        if not self.drugs:
+            return Context(self.subject, ()) if self.subject else None
+        topics = tuple(
+            s.entry_key.split(".", 1)[1]
+            for s in self.sections
+            if s.drug_id and not s.entry_key.endswith(".overview")
+        )
+        return Context(self.drugs, tuple(dict.fromkeys(topics)))
+
+
+def answer_question(
+    kb: KnowledgeBase, matcher: Matcher, text: str, context: Context | None = None
+) -> Answer:
+    """Answer one question.
+
+    Args:
+        kb: the knowledge to answer from.
+        matcher: the index built for ``kb``.
+        text: the question as typed.
+        context: what the previous reply of this chat was about, if recent.
+
+    Returns:
+        The composed answer.
+    """
+    return compose_answer(kb, matcher.match(text), context)
+
+
+def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = None) -> Answer:
+    """Decide what to reply to a matched question.
+
+    Args:
+        kb: the knowledge to answer from.
+        match: what the question is about.
+        context: what the previous reply of this chat was about, if recent.
+
+    Returns:
+        The answer: what to do now, entries with their references and the caution,
+        a question back with buttons, or a plain "I can't answer that".
+    """
+    if match.exclusive:
+        return _exclusive(kb, match)
+    if match.foreign:
+        return _message_only("foreign", replies.ENGLISH_ONLY, ())
+    context = _still_valid(kb, context)
+    drugs = list(match.drugs)
+    topics = list(match.topics)
+    asks_something = bool(
+        topics or match.dose or match.uncovered_topic or match.urgent or match.entries
+    )
+    if (
+        not drugs
+        and context is not None
+        and not match.across
+        and not match.about_class
+        and not match.other_drugs
+        and not match.unknown_words
+        and asks_something
+    ):
+        # "my daughter takes mycophenolate" then "could it cause cancer": the chat's
+        # drug, never the drug whose entry happens to hold the phrase.
+        drugs = list(context.drugs)
+    if drugs and not topics and context is not None and match.follow_up:
+        topics = list(context.topics)
+    if match.switched_to_other:
+        # "I stopped imuran and started tacrolimus, side effects?": the facts of the
+        # covered drug would be read as the new drug's.
+        drugs = []
+
+    builder = _AnswerBuilder(kb, match)
+    alerts = builder.add_alerts()
+    if not drugs:
+        return _compose_without_drug(kb, match, topics, builder)
+
+    if match.dose:
+        builder.notices.append(replies.DOSE_REFUSAL)
+    covered = [d for d in (kb.drug(i) for i in drugs) if d is not None]
+    if match.uncovered_topic:
+        builder.notices.append(
+            replies.UNCOVERED_TOPIC.format(
+                topic=match.uncovered_topic, drugs=_names(d.name.lower() for d in covered)
+            )
+        )
+    asked = set(topics)
+    # What a red flag points to comes with what was asked ("fever on imuran, can I
+    # still have my flu jab": the vaccines and the infection entries).
+    pointed = [t for alert in alerts for t in alert.topics]
+    if builder.generic_urgent and not pointed:
+        # A red flag the knowledge has no alert of its own for: the side effects.
+        pointed = [kb.language.roles.side_effects]
+    topics = list(dict.fromkeys([*topics, *(t for t in pointed if t)]))
+    interactions = kb.language.roles.interactions
+    strangers = _strangers(kb, covered, match.other_drugs)
+    if strangers and ("pair-question" in match.cues or (not asked and match.urgent)):
+        # "naproxen with imuran?": nothing of imuran's own entries answers that, and
+        # grapefruit next to it would read as "naproxen is fine".
+        builder.notices.insert(0, _cannot_tell(strangers, covered))
+        return builder.build("answer", drugs=(), subject=tuple(d.id for d in covered))
+    if match.other_drugs and not topics:
+        # "ibuprofen with ciclosporin?": the entry that speaks of the pair.
+        topics = [interactions]
+    answered = [drug.id for drug in covered if builder.add_drug(drug, topics, asked)]
+    if strangers:
+        builder.notices.insert(0, _strangers_notice(strangers))
+    return builder.build("answer", drugs=tuple(answered), subject=tuple(d.id for d in covered))
+
+
+def _compose_without_drug(
+    kb: KnowledgeBase, match: Match, topics: list[str], builder: _AnswerBuilder
+) -> Answer:
+    asks_something = bool(
+        match.entries or match.topics or match.general or match.urgent or match.dose
+    )
+    if (match.other_drugs and not (match.across and match.entries)) or (
+        match.unknown_words and asks_something
+    ):
+        # Anything naming a drug we do not cover, or a name we do not know ("prograf
+        # trough level"), gets no fact of a covered drug, only what to do now.
+        return _not_covered(kb, match.other_drugs, match.unknown_words, builder)
+    class_overview = kb.language.roles.class_overview
+    precise_general = [g for g in match.general if g != class_overview]
+    # "which immunosuppressant do you stay on for 4 months": a drug entry named by
+    # its own phrase beats the bare "what immunosuppressants are".
+    prefer_general = not match.entries or (
+        match.about_class and bool(precise_general) and match.general_score > match.entry_score
+    )
+    if (
+        match.general
+        and prefer_general
+        and (match.about_class or match.across or match.general_score >= 2)
+    ):
+        # The class-level entries answer questions about immunosuppressants as a
+        # group; "what immunosuppressants are" only when nothing more precise matched.
+        for entry_id in precise_general or list(match.general):
+            general = kb.general_entry(entry_id)
+            if general is not None:
+                builder.add_entry(general)
+    if not builder.sections and match.across:
+        # "which one can cause PML": the entries named by their own phrases answer
+        # which drug it is.
+        for key in match.entries:
+            entry = kb.find_entry(key)
+            if entry is not None:
+                builder.add_entry(entry)
+    if not builder.sections and topics:
+        topic_id = topics[0]
+        fallback = kb.general_entry(topic_id)
+        holders = list(kb.drugs_with_topic(topic_id))
+        if fallback is not None:
+            builder.add_entry(fallback)
+        elif holders and match.across:
+            for drug in holders:
+                entry = drug.entry(topic_id)
+                if entry is not None:
+                    builder.add_entry(entry)
+        elif holders and not builder.alerts and not builder.generic_urgent:
+            # A topic phrase names no drug ("grapefruit with blood pressure pills"):
+            # ask which medicine, never answer with the one whose entry holds it.
+            topic = kb.topic(topic_id)
+            title = topic.title.lower() if topic else topic_id
+            return _clarify(
+                replies.WHICH_MEDICINE.format(topic=title),
+                [Button(d.name, f"e:{d.id}.{topic_id}") for d in holders[:_MAX_BUTTONS]],
+            )
+    if builder.sections or builder.alerts or builder.generic_urgent or builder.notices:
+        drugs = tuple(dict.fromkeys(s.drug_id for s in builder.sections if s.drug_id))
+        return builder.build("answer", drugs=drugs)
+    if match.dose:
+        return _clarify(replies.DOSE_CLARIFY, drug_buttons(kb))
+    if match.greeting or match.thanks:
+        opening = replies.WELCOME if match.thanks and not match.greeting else replies.HELLO
+        return _message_only(
+            "greeting", f"{opening} {_coverage(kb)} {replies.GREETING_TAIL}", drug_buttons(kb)
+        )
+    return _not_covered(kb, ())
+
+
+def _exclusive(kb: KnowledgeBase, match: Match) -> Answer:
+    """The reply to a cue that overrides everything (a crisis): its alert alone."""
+    alerts = [a for a in kb.alerts if a.cue in match.cues]
+    entries = [a.entry for a in alerts] or [kb.urgent]
+    return Answer(
+        kind="crisis",
+        urgent=None,
+        notices=tuple(e.answer for e in entries),
+        sections=(),
+        references=_references(kb, entries),
+        caution=None,
+        buttons=(),
+        drugs=(),
+        topics=tuple(e.key for e in entries),
+    )
+
+
+def _still_valid(kb: KnowledgeBase, context: Context | None) -> Context | None:
+    """Drop what a reload removed from what the chat talked about."""
+    if context is None:
+        return None
+    context = Context(
+        tuple(d for d in context.drugs if kb.drug(d) is not None),
+        tuple(t for t in context.topics if kb.topic(t) is not None),
+    )
+    return context if context.drugs else None
+
+
+def _strangers(kb: KnowledgeBase, covered: list[Drug], others: tuple[str, ...]) -> list[str]:
+    """Return the drugs we do not cover that no entry of the covered drugs speaks of."""
+    spoken: set[str] = set()
+    for drug in covered:
+        for entry in (drug.overview, *drug.entries):
+            spoken.add(normalize(entry.answer))
+            spoken.update(normalize(p) for p in entry.phrases)
+    for entry in kb.general:
+        spoken.add(normalize(entry.answer))
+    text = " " + " | ".join(spoken) + " "
+    aliases = dict(kb.language.also_known_as)
+
+    def spoken_of(name: str) -> bool:
+        folded = normalize(name)
+        return any(f" {normalize(n)} " in text for n in (folded, aliases.get(folded, folded)))
+
+    return [n for n in others if not spoken_of(n)]
+
+
+def _cannot_tell(strangers: list[str], covered: list[Drug]) -> str:
+    return replies.CANNOT_TELL_PAIR.format(
+        others=_names(strangers),
+        is_are=_is_are(tuple(strangers)),
+        drugs=_names(d.name.lower() for d in covered),
+    )
+
+
+def _strangers_notice(strangers: list[str]) -> str:
+    return replies.STRANGERS.format(
+        names=_capitalized(_names(strangers)),
+        is_are=_is_are(tuple(strangers)),
+        it_them="them" if len(strangers) > 1 else "it",
+    )
+
+
+def answer_for_callback(kb: KnowledgeBase, data: str) -> Answer | None:
+    """Answer a button press: ``e:<entry key>`` or ``d:<drug id>``.
+
+    Args:
+        kb: the knowledge to answer from.
+        data: the callback data of the pressed button.
+
+    Returns:
+        The answer, or None when the button no longer matches the knowledge
+        (an old message after a reload).
+    """
+    kind, _, value = data.partition(":")
+    builder = _AnswerBuilder(kb, None)
+    if kind == "d":
+        drug = kb.drug(value)
+        if drug is None:
+            return None
+        builder.add_overview(drug)
+        return builder.build("answer", drugs=(drug.id,))
+    if kind == "e":
+        entry = kb.find_entry(value)
+        if entry is None or entry.key in ("general.caution", "general.urgent"):
+            return None
+        if entry.key.startswith("alert."):
+            return None
+        builder.add_entry(entry)
+        return builder.build("answer", drugs=(entry.drug_id,) if entry.drug_id else ())
+    return None
+
+
+def answer_per_section(kb: KnowledgeBase, answer: Answer) -> list[Answer]:
+    """Split an answer into one answer per section, each complete on its own.
+
+    Each part keeps the what-to-do-now text and the notices (a dose question, a drug
+    not covered), its own references and the caution: inline results are sent one at
+    a time, and none may lose "Contact your doctor now".
+
+    Args:
+        kb: the knowledge the answer came from.
+        answer: the answer to split.
+
+    Returns:
+        One answer per section; the answer itself when it has no section.
+    """
+    if not answer.sections:
+        return [answer]
+    parts = []
+    for section in answer.sections:
+        pieces: list[Entry | Section] = [section]
+        if answer.urgent is not None:
+            pieces.insert(0, answer.urgent)
+        if answer.caution is not None:
+            pieces.append(answer.caution)
+        parts.append(
+            Answer(
+                kind=answer.kind,
+                urgent=answer.urgent,
+                notices=answer.notices,
+                sections=(section,),
+                references=_references(kb, pieces),
+                caution=answer.caution,
+                buttons=(),
+                drugs=(section.drug_id,) if section.drug_id else (),
+                topics=(section.entry_key,),
+            )
+        )
+    return parts
+
+
+def _mentions(entry: Entry, content: list[str]) -> bool:
+    """Return True when the entry's answer speaks of one of ``content`` ("dizzy": "dizziness")."""
+    answer_words = normalize(entry.answer).split()
+    return any(any(a.startswith(w[:4]) for a in answer_words) for w in content)
+
+
+def _unmentioned(phrases: Iterable[str], entry: Entry, generic: frozenset[str]) -> list[str]:
+    """Return the specific phrases of a question that an entry's answer never mentions.
+
+    A word counts as mentioned when a word of the answer starts like it ("dizzy" and
+    "dizziness"), so only what is truly absent ("hair loss", "kidney") is returned.
+    """
+    own = {normalize(p) for p in entry.phrases}
+    missing: list[str] = []
+    # Longest first, so "hair loss" is said once and "hair" not again.
+    for phrase in sorted(phrases, key=len, reverse=True):
+        content = _content(phrase, generic)
+        if not content or phrase in own or any(set(content) <= set(m.split()) for m in missing):
+            continue
+        if not _mentions(entry, content):
+            missing.append(phrase)
+    return missing[:2]
+
+
+def _content(phrase: str, generic: frozenset[str]) -> list[str]:
+    return [w for w in phrase.split() if len(w) >= 3 and w not in generic]
+
+
+class _AnswerBuilder:
+    def __init__(self, kb: KnowledgeBase, match: Match | None) -> None:
+        self.kb = kb
+        self.match = match
+        self.alerts: list[Alert] = []
+        self.generic_urgent = False
+        self.notices: list[str] = []
+        self.sections: list[Section] = []
+        self.buttons: list[Button] = []
+
+    def add_alerts(self) -> list[Alert]:
+        """Add what to do now for every cue that calls for it, most serious first."""
+        match = self.match
+        if match is None:
+            return []
+        self.alerts = [a for a in self.kb.alerts if a.cue in match.cues]
+        urgent_alerts = {a.cue for a in self.alerts if self._is_urgent(a.cue)}
+        if match.urgent and not urgent_alerts:
+            # An urgent cue the knowledge has no words of its own for.
+            self.generic_urgent = True
+        return self.alerts
+
+    def _is_urgent(self, cue_id: str) -> bool:
+        cue = self.kb.language.cue(cue_id)
+        return cue is not None and cue.urgent
+
+    def add_entry(self, entry: Entry, title: str | None = None, link: str | None = None) -> bool:
+        """Add a section for ``entry``; return False when it is there already or no room."""
+        if any(s.entry_key == entry.key for s in self.sections):
+            return False
+        if len(self.sections) >= _MAX_SECTIONS:
+            self.notices.append(replies.TOO_MANY)
+            return False
+        if title is None:
+            drug = self.kb.drug(entry.drug_id) if entry.drug_id else None
+            title = f"{drug.name}: {entry.title}" if drug else entry.title
+        self.sections.append(
+            Section(
+                title=title,
+                text=entry.answer,
+                entry_key=entry.key,
+                drug_id=entry.drug_id,
+                link=link,
+            )
+        )
+        return True
+
+    def add_overview(self, drug: Drug) -> None:
+        if self.add_entry(drug.overview, drug.name, drug.link):
+            self.add_topic_buttons(drug)
+
+    def add_topic_buttons(self, drug: Drug) -> None:
+        known = {b.data for b in self.buttons}
+        self.buttons.extend(
+            Button(e.title, f"e:{e.key}")
+            for e in drug.entries[:_MAX_BUTTONS]
+            if f"e:{e.key}" not in known
+        )
+
+    def add_drug(self, drug: Drug, topics: list[str], asked: set[str]) -> bool:
+        """Add what the sources say about ``drug``; return True if any of it fitted.
+
+        With no topic asked the overview answers ("what is imuran?"); a topic the
+        sources do not cover for the drug is said plainly, with the drug's topics as
+        buttons, never answered by the overview.
+        """
+        before = len(self.sections)
+        roles = self.kb.language.roles
+        entries = self.match.entries if self.match is not None else ()
+        chosen: list[Entry] = [e for e in drug.entries if e.key in entries and e.topic_id in topics]
+        missing: list[str] = []
+        for topic_id in topics:
+            entry = drug.entry(topic_id)
+            if entry is not None:
+                if entry not in chosen:
+                    chosen.append(entry)
+            elif topic_id != roles.contraindications or not chosen:
+                missing.append(topic_id)
+        chosen = chosen[:_MAX_TOPICS_PER_DRUG]
+        for entry in chosen:
+            self.add_entry(entry)
+            class_wide = self.kb.general_entry(entry.topic_id)
+            if class_wide is not None and entry.topic_id in roles.class_wide:
+                self.add_entry(class_wide, f"{drug.name}: {class_wide.title}")
+            if entry.topic_id in roles.listing:
+                self._say_unmentioned(drug, entry)
+        answered = bool(chosen)
+        for topic_id in missing:
+            fallback = self.kb.general_entry(topic_id)
+            if fallback is not None:
+                # The class-level entry speaks for every immunosuppressant.
+                self.add_entry(fallback, f"{drug.name}: {fallback.title}")
+                answered = True
+                continue
+            if chosen:
+                continue
+            topic = self.kb.topic(topic_id)
+            title = topic.title.lower() if topic else topic_id
+            if topic_id in asked:
+                self.notices.append(
+                    replies.NO_TOPIC_FOR_DRUG.format(topic=title, drug=drug.name.lower())
+                )
+        if not answered and not any(s.drug_id == drug.id for s in self.sections):
+            if asked:
+                self.add_topic_buttons(drug)
+            elif self.urgent_section() is None:
+                self.add_overview(drug)
+        return len(self.sections) > before
+
+    def _say_unmentioned(self, drug: Drug, entry: Entry) -> None:
+        """Name what the question asks that the list does not, or the entry that does.
+
+        "can cellcept cause cancer": the class entry on cancer answers it, so no "my
+        sources do not mention"; only what no entry of the drug or the class speaks of.
+        """
+        if self.match is None:
+            return
+        generic = frozenset(self.kb.language.generic_words)
+        for phrase in _unmentioned(self.match.phrases, entry, generic):
+            content = _content(phrase, generic)
+            roles = self.kb.language.roles
+            candidates = (
+                *(e for e in drug.entries if e.topic_id in roles.listing),
+                *(e for e in self.kb.general if e.topic_id in roles.class_risks),
+            )
+            elsewhere = [e for e in candidates if e.key != entry.key and _mentions(e, content)]
+            if elsewhere:
+                self.add_entry(elsewhere[0])
+                continue
+            self.notices.append(replies.NOT_MENTIONED.format(phrase=phrase, drug=drug.name.lower()))
+
+    def says(self) -> list[str]:
+        """The language's sentences for the cues that fired (fear, low mood...)."""
+        if self.match is None:
+            return []
+        answered = {s.entry_key.rsplit(".", 1)[-1] for s in self.sections}
+        lines = []
+        for cue in self.kb.language.cues:
+            if cue.says and cue.id in self.match.cues:
+                if cue.with_topic and cue.with_topic not in answered:
+                    continue
+                lines.append(cue.says)
+        return lines
+
+    def urgent_section(self) -> Section | None:
+        urgent = [a.entry for a in self.alerts if self._is_urgent(a.cue)]
+        if self.generic_urgent:
+            urgent.append(self.kb.urgent)
+        if not urgent:
+            return None
+        cites = tuple(dict.fromkeys(r for e in urgent for r in e.references))
+        return Section(
+            title="",
+            text="\n".join(e.answer for e in urgent),
+            entry_key=urgent[0].key,
+            drug_id=None,
+            cites=cites,
+        )
+
+    def build(self, kind: str, drugs: tuple[str, ...], subject: tuple[str, ...] = ()) -> Answer:
+        caution = _section(self.kb.caution, self.kb.caution.title)
+        informing = [a.entry for a in self.alerts if not self._is_urgent(a.cue)]
+        sections = [_section(e, "") for e in informing] + self.sections
+        urgent = self.urgent_section()
+        parts: list[Entry | Section] = [*sections, caution]
+        if urgent is not None:
+            parts.insert(0, urgent)
+        if kind == "answer" and not sections and urgent is None:
+            kind = "no_entry"
+        return Answer(
+            kind=kind,
+            urgent=urgent,
+            notices=tuple(dict.fromkeys([*self.says(), *self.notices])),
+            sections=tuple(sections),
+            references=_references(self.kb, parts),
+            caution=caution,
+            buttons=tuple(self.buttons),
+            drugs=drugs,
+            topics=tuple(s.entry_key for s in sections),
+            subject=subject if not drugs else (),
+        )
+
+
+def _section(entry: Entry, title: str) -> Section:
+    return Section(title=title, text=entry.answer, entry_key=entry.key, drug_id=entry.drug_id)
+
+
+def _references(kb: KnowledgeBase, parts: Iterable[Entry | Section]) -> tuple[Reference, ...]:
+    """Return the references the parts cite, in order of first citation."""
+    seen: dict[str, Reference] = {}
+    for part in parts:
+        if isinstance(part, Section) and part.cites:
+            ref_ids: tuple[str, ...] = part.cites
+        else:
+            entry = part if isinstance(part, Entry) else kb.find_entry(part.entry_key)
+            if entry is None:
+                continue
+            ref_ids = entry.references
+        for ref_id in ref_ids:
+            ref = kb.reference(ref_id)
+            if ref is not None and ref_id not in seen:
+                seen[ref_id] = ref
+    return tuple(seen.values())
+
+
+def _message_only(kind: str, text: str, buttons: Iterable[Button]) -> Answer:
+    """An answer that states no fact: a question back, a greeting, "not covered"."""
+    return Answer(
+        kind=kind,
+        urgent=None,
+        notices=(text,),
+        sections=(),
+        references=(),
+        caution=None,
+        buttons=tuple(buttons),
+        drugs=(),
+        topics=(),
+    )
+
+
+def _clarify(question: str, buttons: Iterable[Button]) -> Answer:
+    return _message_only("clarify", question, buttons)
+
+
+def _not_covered(
+    kb: KnowledgeBase,
+    other_drugs: tuple[str, ...],
+    unknown: tuple[str, ...] = (),
+    builder: _AnswerBuilder | None = None,
+) -> Answer:
+    if other_drugs:
+        opening = replies.NOT_COVERED_NAMES.format(
+            names=_names(other_drugs), is_are=_is_are(other_drugs)
+        )
+    elif unknown:
+        opening = replies.NOT_COVERED_UNKNOWN.format(names=_names(f'"{w}"' for w in unknown[:3]))
+    else:
+        opening = replies.NOT_COVERED_PLAIN
+    answer = _message_only(
+        "not_covered",
+        f"{opening} {_coverage(kb)} {replies.NOT_COVERED_TAIL}",
+        drug_buttons(kb),
+    )
+    urgent = builder.urgent_section() if builder is not None else None
+    if urgent is None:
+        return answer
+    # What to do now is said whatever else the message says.
+    return replace(answer, urgent=urgent, references=_references(kb, [urgent]))
+
+
+def _coverage(kb: KnowledgeBase) -> str:
+    described = []
+    for drug in kb.drugs[:_MAX_COVERAGE_NAMES]:
+        brands = [n for n in drug.names if n[:1].isupper() and n.lower() != drug.name.lower()]
+        suffix = f" ({', '.join(brands[:2])})" if brands else ""
+        described.append(f"{drug.name.lower()}{suffix}")
+    if len(kb.drugs) > _MAX_COVERAGE_NAMES:
+        described.append(replies.COVERAGE_MORE.format(count=len(kb.drugs) - _MAX_COVERAGE_NAMES))
+    return replies.COVERAGE.format(names=_names(described))
+
+
+def drug_buttons(kb: KnowledgeBase) -> tuple[Button, ...]:
+    """Return a button per covered drug, at most a phone's worth of them."""
+    return tuple(Button(d.name, f"d:{d.id}") for d in kb.drugs[:_MAX_BUTTONS])
+
+
+def _names(names: Iterable[str]) -> str:
+    # A made-up "drug" name is echoed back: never at any length.
+    items = [n if len(n) <= _MAX_ECHOED_NAME else n[: _MAX_ECHOED_NAME - 3] + "..." for n in names]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _is_are(items: tuple[str, ...]) -> str:
+    return "are" if len(items) > 1 else "is"

@@ -1,0 +1,77 @@
+"""Every fixed sentence the bot says, in one place.
+
+Facts live in the knowledge files and the cue sentences in the language file; these
+are the bot's own words around them: refusals, "not covered", greetings, notices.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CANNOT_TELL_PAIR",
+    "COVERAGE",
+    "COVERAGE_MORE",
+    "DOSE_CLARIFY",
+    "DOSE_REFUSAL",
+    "ENGLISH_ONLY",
+    "GREETING_TAIL",
+    "HELLO",
+    "NOT_COVERED_NAMES",
+    "NOT_COVERED_PLAIN",
+    "NOT_COVERED_TAIL",
+    "NOT_COVERED_UNKNOWN",
+    "NOT_MENTIONED",
+    "NO_TOPIC_FOR_DRUG",
+    "STRANGERS",
+    "TOO_MANY",
+    "UNCOVERED_TOPIC",
+    "WELCOME",
+    "WHICH_MEDICINE",
+]
+
+DOSE_REFUSAL = (
+    "I can't give a dose: how much to take is for the doctor who prescribes it, "
+    "and your pharmacist can explain your prescription. Here is what my sources say."
+)
+DOSE_CLARIFY = (
+    "I can't give a dose: how much to take is for the doctor who prescribes it. "
+    "Which medicine would you like to know about?"
+)
+ENGLISH_ONLY = (
+    "Sorry, I can only read English for now. If you are unwell (a fever, bleeding, or trouble "
+    "breathing), contact your doctor or call emergency services now. Otherwise please ask "
+    "again in English, or ask your doctor or pharmacist."
+)
+#: A drug we do not cover named with one we do, and the pair is not in the sources.
+CANNOT_TELL_PAIR = (
+    "I can't tell whether {others} {is_are} safe to take with {drugs}: my sources do not cover "
+    "that combination. Please check with your pharmacist before taking them together."
+)
+STRANGERS = (
+    "{names} {is_are} not covered: I have no information on {it_them}. Please ask your doctor "
+    "or pharmacist."
+)
+NOT_MENTIONED = (
+    'My sources do not mention "{phrase}" for {drug}: that is not the same as saying it cannot '
+    "happen. Below is what they do say; ask your doctor or pharmacist about it."
+)
+NO_TOPIC_FOR_DRUG = (
+    'My sources do not cover "{topic}" for {drug}. Please ask your pharmacist or doctor.'
+)
+UNCOVERED_TOPIC = (
+    "My sources say nothing about {topic} for {drugs}. Please ask your doctor or pharmacist."
+)
+TOO_MANY = "That is a lot at once: ask about the other medicines one at a time."
+WHICH_MEDICINE = "Which medicine do you mean? My sources have {topic} for these:"
+HELLO = "Hello!"
+WELCOME = "You're welcome!"
+GREETING_TAIL = (
+    "Ask me about side effects, how long one takes to work, interactions, tests or pregnancy."
+)
+NOT_COVERED_NAMES = "I can't answer that: {names} {is_are} not covered."
+NOT_COVERED_UNKNOWN = "I can't answer that: I don't know {names}, and my sources do not cover it."
+NOT_COVERED_PLAIN = "I can't answer that: it is not covered by my sources."
+NOT_COVERED_TAIL = "Please ask your doctor or pharmacist."
+COVERAGE = (
+    "I answer questions about these ITP immunosuppressants only, from cited sources: {names}."
+)
+COVERAGE_MORE = "{count} more (see /drugs)"
