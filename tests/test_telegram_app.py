@@ -70,7 +70,8 @@ _TELEGRAM_TAGS = frozenset(
         "u",
     }
 )
-_TAG_RE = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[a-z-]+="[^"<>]*")*)\s*>')
+# Attributes with a value (href="...") or without one (<blockquote expandable>).
+_TAG_RE = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[a-z-]+(?:="[^"<>]*")?)*)\s*>')
 _ENTITY_RE = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 
 
@@ -391,7 +392,10 @@ async def test_question_gets_a_cited_html_answer(bot: Bot) -> None:
     assert text.startswith(GRAPEFRUIT_TITLE + "\nAvoid grapefruit juice while on ciclosporin")
     assert "can raise the level of cyclosporine in your blood [5]" in text
     assert "<i>A word of caution: " in text
-    assert "\n\n<b>Sources</b>\n[5] Schwarz UI et al." in text
+    # The sources fold away in an expandable quote, with when they were last checked.
+    assert "\n\n<blockquote expandable><b>Sources</b>\n[P13] " in text
+    assert "\n[5] Schwarz UI et al." in text
+    assert text.endswith("\nChecked against these sources: November 2026</blockquote>")
     assert buttons_of(reply) == []  # a complete answer: nothing to choose from
     # The order: answer, caution, then the sources it cites.
     shown = visible(reply)
@@ -626,7 +630,9 @@ async def test_reload_by_a_non_admin_is_refused(bot: Bot) -> None:
 
 
 def _unknown_reference(bot: Bot) -> str:
-    line = bot.edit_knowledge("references: [P13, P14, P19, 5, 6]\n", "references: [P13, P14, P19, 5, 6, 99]\n")
+    line = bot.edit_knowledge(
+        "references: [P13, P14, P19, 5, 6]\n", "references: [P13, P14, P19, 5, 6, 99]\n"
+    )
     lines = bot.path.read_text(encoding="utf-8").splitlines()
     entry = max(i for i in range(line) if lines[i].strip() == "- id: interactions") + 1
     # The problem names a line of the cyclosporine interactions entry.
@@ -638,13 +644,17 @@ def _unknown_reference(bot: Bot) -> str:
 
 
 def _unknown_reference_with_markup(bot: Bot) -> str:
-    bot.edit_knowledge("references: [P13, P14, P19, 5, 6]\n", 'references: [P13, P14, P19, 5, 6, "<b>&x"]\n')
+    bot.edit_knowledge(
+        "references: [P13, P14, P19, 5, 6]\n", 'references: [P13, P14, P19, 5, 6, "<b>&x"]\n'
+    )
     # Shown to the admin as text, not as markup (the reply's HTML is checked too).
     return r": topic 'interactions' of 'cyclosporine': unknown reference <b>&x$"
 
 
 def _invalid_yaml(bot: Bot) -> str:
-    line = bot.edit_knowledge("references: [P13, P14, P19, 5, 6]\n", "references: [P13, P14, P19, 5, 6\n")
+    line = bot.edit_knowledge(
+        "references: [P13, P14, P19, 5, 6]\n", "references: [P13, P14, P19, 5, 6\n"
+    )
     return rf"^{re.escape(str(bot.path))}:({line}|{line + 1}|{line + 2}): YAML syntax error: "
 
 
