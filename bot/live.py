@@ -9,7 +9,8 @@ from pathlib import Path
 
 from bot.answers import Answer, Context, answer_question
 from bot.changes import KnowledgeChanges, diff_knowledge
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.cue_examples import cue_example_problems
+from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.matching import Matcher
 
 __all__ = ["LiveKnowledge", "LoadedKnowledge"]
@@ -29,10 +30,15 @@ class LoadedKnowledge:
         """Load, validate and index a knowledge file or folder.
 
         Raises:
-            KnowledgeError: with every problem of the file.
+            KnowledgeError: with every problem of the file, including every cue
+                example that does not behave as written.
         """
         kb = load_knowledge(path)
-        return cls(kb, Matcher.build(kb))
+        matcher = Matcher.build(kb)
+        problems = cue_example_problems(matcher)
+        if problems:
+            raise KnowledgeError(problems)
+        return cls(kb, matcher)
 
     def answer(self, text: str, context: Context | None = None) -> Answer:
         """Answer one question from this knowledge."""

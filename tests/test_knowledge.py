@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeBase, KnowledgeError, dose_or_level, load_knowledge
+from bot.knowledge import (
+    DEFAULT_LANGUAGE_FILE,
+    KnowledgeBase,
+    KnowledgeError,
+    dose_or_level,
+    load_knowledge,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_FILE = ROOT / "knowledge" / "immunosuppressants.yaml"
@@ -376,8 +382,8 @@ PROBLEM_CASES = [
         "other_drugs: [tacrolimus]\n",
         "other_drugs: [tacrolimus]\nversion: 2\n",
         "version: 2",
-        "file: unknown key 'version' (allowed: caution, drugs, general, other_drugs, "
-        "references, topics, urgent)",
+        "file: unknown key 'version' (allowed: caution, cues, drugs, general, other_drugs, "
+        "references, roles, topics, urgent, vocabulary)",
         id="unknown-key-file",
     ),
     pytest.param(
@@ -606,7 +612,8 @@ def test_folder_files_share_references_and_topics(
 
     kb = load_knowledge(tmp_path)
 
-    assert kb.sources == tuple(str(p) for p in sorted([base, more]))
+    # A folder without a language of its own reads with the bundled language file.
+    assert kb.sources == (*(str(p) for p in sorted([base, more])), str(DEFAULT_LANGUAGE_FILE))
     assert sorted(drug.id for drug in kb.drugs) == ["alpha", "beta"]
     beta = kb.drug("beta")
     assert beta is not None
