@@ -57,7 +57,7 @@ _DOSE_UNIT = (
     r"|millilit(?:re|er)s?|mmol|iu"
 )
 _DOSE_RE = re.compile(
-    rf"\d\s*(?:{_DOSE_UNIT})(?![\w\u00b5\u03bc])"
+    rf"(?<![\d.,])\d[\d.,]*\s*(?:{_DOSE_UNIT})(?![\w\u00b5\u03bc])"
     r"|(?<![\w\u00b5\u03bc])(?:mg|mcg|\u00b5g|\u03bcg|ng/ml|mg/kg|ml|milligrams?|micrograms?"
     r"|nanograms?|millilit(?:re|er)s?)(?![\w\u00b5\u03bc])"
     r"|\b(?:\d+|one|two|three|four|five|six|half an?|half)\s+(?:tablets?|capsules?|pills?)\b",

@@ -70,7 +70,8 @@ _TELEGRAM_TAGS = frozenset(
         "u",
     }
 )
-_TAG_RE = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[a-z-]+="[^"<>]*")*)\s*>')
+# Attributes with a value (href="...") or without one (<blockquote expandable>).
+_TAG_RE = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[a-z-]+(?:="[^"<>]*")?)*)\s*>')
 _ENTITY_RE = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 
 
@@ -391,8 +392,10 @@ async def test_question_gets_a_cited_html_answer(bot: Bot) -> None:
     assert text.startswith(GRAPEFRUIT_TITLE + "\nAvoid grapefruit juice while on ciclosporin")
     assert "can raise the level of cyclosporine in your blood [5]" in text
     assert "<i>A word of caution: " in text
-    assert "<b>Sources</b>" in text
-    assert "[5] Schwarz UI et al." in text
+    # The sources fold away in an expandable quote, with when they were last checked.
+    assert "\n\n<blockquote expandable><b>Sources</b>\n[P13] " in text
+    assert "\n[5] Schwarz UI et al." in text
+    assert text.endswith("\nChecked against these sources: November 2026</blockquote>")
     assert buttons_of(reply) == []  # a complete answer: nothing to choose from
     # The order: answer, caution, then the sources it cites.
     shown = visible(reply)
