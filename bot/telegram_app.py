@@ -559,6 +559,7 @@ def run_bot(settings: Settings) -> None:
                 secret=settings.webhook_secret,
                 path=settings.webhook_path,
                 port=settings.port,
+                health=live.health,
             )
         )
     else:
