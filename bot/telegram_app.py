@@ -33,12 +33,14 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -188,18 +190,28 @@ class BotHandlers:
         self.flood = FloodGuard()
         self.log = log or QuestionLog(settings.data_path, settings.retention_days)
 
-    def _is_admin(self, update: Update) -> bool:
-        user = update.effective_user
-        return user is not None and user.id in self.settings.admin_ids
+    async def flood_gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop a user's message before any handler when they send too many too fast.
 
-    async def _refuse_non_admin(self, update: Update, command: str) -> bool:
-        """Refuse an admin command to anyone else; return True when refused."""
-        if self._is_admin(update):
-            return False
-        logger.warning("refused /%s from a non-admin user", command)
-        if update.effective_message is not None:
-            await _send(update.effective_message, ["Sorry, only the bot's admins can do that."])
-        return True
+        Registered in group -1: raising ApplicationHandlerStop keeps every other
+        handler from seeing the update. The first message over the limit gets one notice.
+        """
+        message, user = update.message, update.effective_user
+        if message is None or user is None:
+            return
+        verdict = self.flood.check(user.id)
+        if verdict is Verdict.ANSWER:
+            return
+        if verdict is Verdict.NOTIFY:
+            logger.info("a user is flooding; answering again once they slow down")
+            await _send(message, [FLOOD_NOTICE])
+        raise ApplicationHandlerStop
+
+    async def ignore_admin_command(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        """Log an admin command from someone else; they get no reply, as for any unknown one."""
+        logger.warning("ignored an admin command from a non-admin user")
 
     async def _reply(self, message: Message, answer: Answer, question: str | None) -> None:
         """Log an answer privately, then send it; a broken log never holds a reply back."""
@@ -273,7 +285,7 @@ class BotHandlers:
     async def reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Reload the knowledge file (admins only)."""
         message = update.effective_message
-        if message is None or await self._refuse_non_admin(update, "reload"):
+        if message is None:
             return
         try:
             changes = await asyncio.to_thread(self.live.reload)
@@ -296,7 +308,7 @@ class BotHandlers:
     async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Show the last 7 days of questions (admins only)."""
         message = update.effective_message
-        if message is None or await self._refuse_non_admin(update, "stats"):
+        if message is None:
             return
         days = 7
         if context.args and re.fullmatch(r"[0-9]{1,4}", context.args[0]):
@@ -308,7 +320,7 @@ class BotHandlers:
     async def unanswered(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """List the latest unanswered questions (admins only)."""
         message = update.effective_message
-        if message is None or await self._refuse_non_admin(update, "unanswered"):
+        if message is None:
             return
         rows = await asyncio.to_thread(self.log.unanswered, 20)
         if not rows:
@@ -325,13 +337,6 @@ class BotHandlers:
         """Answer a free-text question."""
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or message.text is None:
-            return
-        user = update.effective_user
-        verdict = self.flood.check(user.id if user is not None else chat.id)
-        if verdict is not Verdict.ANSWER:
-            if verdict is Verdict.NOTIFY:
-                logger.info("a user is flooding; answering again once they slow down")
-                await _send(message, [FLOOD_NOTICE])
             return
         answer = self.live.current.answer(message.text, self.memory.recall(chat.id))
         self.memory.after(chat.id, answer)
@@ -512,13 +517,21 @@ def build_application(
         )
     application = builder.build()
     application.bot_data["handlers"] = handlers
+    # Before every other handler: a flooding user's messages go no further.
+    application.add_handler(TypeHandler(Update, handlers.flood_gate), group=-1)
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help))
     application.add_handler(CommandHandler("drugs", handlers.drugs))
     application.add_handler(CommandHandler("sources", handlers.sources))
-    application.add_handler(CommandHandler("reload", handlers.reload))
-    application.add_handler(CommandHandler("stats", handlers.stats))
-    application.add_handler(CommandHandler("unanswered", handlers.unanswered))
+    # Admin commands exist for admins only: anyone else's match the handler that
+    # logs and ignores them, so a stranger sees what any unknown command gets: nothing.
+    admins = filters.User(user_id=settings.admin_ids, allow_empty=False)
+    application.add_handler(CommandHandler("reload", handlers.reload, filters=admins))
+    application.add_handler(CommandHandler("stats", handlers.stats, filters=admins))
+    application.add_handler(CommandHandler("unanswered", handlers.unanswered, filters=admins))
+    application.add_handler(
+        CommandHandler([name for name, _ in ADMIN_COMMANDS], handlers.ignore_admin_command)
+    )
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.question))

@@ -27,13 +27,13 @@ from telegram.ext import Application
 from bot.live import LiveKnowledge
 from bot.settings import Settings
 from bot.telegram_app import COMMANDS, build_application
+from tests.conftest import barrier, wait_delivered
 from tests.fake_bot_api import DEFAULT_USER_ID, ApiCall, FakeBotApi, JSONDict
 
 KNOWLEDGE_SOURCE = Path(__file__).resolve().parent.parent / "knowledge" / "immunosuppressants.yaml"
 USER = DEFAULT_USER_ID
 OTHER_USER = 2002
 ADMIN = 777
-BARRIER_DATA = "e:barrier.none"
 WAIT = 10.0
 
 DRUGS = {
@@ -153,16 +153,7 @@ class Bot:
 
     async def messages(self, mark: int, chat_id: int = USER, count: int = 1) -> list[ApiCall]:
         """Wait for ``count`` delivered messages to ``chat_id`` since ``mark``."""
-
-        def delivered(call: ApiCall) -> bool:
-            return (
-                call.method == "sendMessage"
-                and call.status == 200
-                and call.params.get("chat_id") == chat_id
-            )
-
-        delivered.__name__ = f"delivered_to_{chat_id}"
-        calls = await self.server.wait_for_async(delivered, count=count, timeout=WAIT, since=mark)
+        calls = await wait_delivered(self.server, chat_id, since=mark, count=count, timeout=WAIT)
         for call in calls:
             if call.params.get("parse_mode") is not None:
                 assert_html_reply(call)
@@ -188,25 +179,8 @@ class Bot:
         return replies
 
     async def barrier(self, chat_id: int = USER, user_id: int = USER) -> None:
-        """Wait until every update pushed so far to ``chat_id`` has been fully handled.
-
-        A chat's updates are handled in order, error handlers included, so once a
-        button press pushed now is answered, everything pushed before it is done. The
-        press is an outdated button: it is answered with a notice, never a message.
-        """
-        mark = self.mark()
-        update = self.server.push_callback_query(BARRIER_DATA, chat_id=chat_id, user_id=user_id)
-        query_id = update["callback_query"]["id"]
-        self.barrier_ids.add(query_id)
-
-        def answered(call: ApiCall) -> bool:
-            return (
-                call.method == "answerCallbackQuery"
-                and call.status is not None
-                and call.params.get("callback_query_id") == query_id
-            )
-
-        await self.server.wait_for_async(answered, timeout=WAIT, since=mark)
+        """Wait until every update pushed so far to ``chat_id`` has been fully handled."""
+        self.barrier_ids.add(await barrier(self.server, chat_id, user_id))
 
     def sent_since(self, mark: int, method: str = "sendMessage") -> list[ApiCall]:
         """Calls of ``method`` since ``mark``, except the barriers' answers."""
@@ -613,13 +587,15 @@ async def test_reload_with_no_change_says_so(bot: Bot) -> None:
     assert visible(reply).endswith("Changes: 0 added, 0 removed, 0 changed\nno entry changed")
 
 
-async def test_reload_by_a_non_admin_is_refused(bot: Bot) -> None:
+async def test_reload_by_a_non_admin_is_ignored(bot: Bot) -> None:
     before = bot.live.current
     bot.edit_knowledge("phrases: [side effects,", "phrases: [wobbly legs, side effects,")
+    mark = bot.mark()
 
-    [reply] = await bot.command("/reload", user_id=USER)
+    bot.server.push_command("/reload", user_id=USER)
+    await bot.barrier(USER)
 
-    assert visible(reply).startswith("Sorry, only the bot's admins can ")
+    assert bot.sent_since(mark) == []
     assert bot.live.current is before
     still = await bot.ask("imuran wobbly legs")
     assert still.params["text"].startswith("<b>Azathioprine</b>\n")

@@ -34,6 +34,7 @@ from bot.webhook import (
     WebhookServer,
     serve_webhook,
 )
+from tests.conftest import wait_delivered
 from tests.fake_bot_api import ApiCall, FakeBotApi
 
 SECRET = "s3cret_Token-for-tests"
@@ -129,15 +130,7 @@ class Hook:
 
     async def reply(self, chat_id: int, mark: int = 0) -> ApiCall:
         """Wait for the one delivered reply to ``chat_id`` since ``mark``."""
-
-        def delivered(call: ApiCall) -> bool:
-            return (
-                call.method == "sendMessage"
-                and call.status == 200
-                and call.params.get("chat_id") == chat_id
-            )
-
-        [call] = await self.server.wait_for_async(delivered, timeout=WAIT, since=mark)
+        [call] = await wait_delivered(self.server, chat_id, since=mark, timeout=WAIT)
         return call
 
     async def assert_nothing_processed(self) -> None:
