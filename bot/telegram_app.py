@@ -9,26 +9,22 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import re
 import signal
 import sqlite3
 import threading
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
-    LinkPreviewOptions,
     Message,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -44,9 +40,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.admin import ADMIN_COMMANDS, AdminHandlers
 from bot.answers import (
     Answer,
-    Button,
     answer_for_callback,
     answer_per_section,
     drug_buttons,
@@ -57,11 +53,14 @@ from bot.answers import (
 from bot.conversation import ConversationMemory
 from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeError
+from bot.knowledge_store import KnowledgeStore
 from bot.lexicon import english_words
 from bot.live import LiveKnowledge
 from bot.matching import normalize
 from bot.records import QuestionLog
 from bot.settings import Settings
+from bot.telegram_send import NO_PREVIEW as _NO_PREVIEW
+from bot.telegram_send import send_html as _send
 from bot.webhook import serve_webhook
 
 __all__ = [
@@ -81,63 +80,12 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("drugs", "The medicines covered"),
     ("sources", "All references the answers cite"),
 )
-ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("reload", "Reload the knowledge file (admins)"),
-    ("stats", "Questions of the last 7 days (admins)"),
-    ("unanswered", "Latest unanswered questions (admins)"),
-)
 FLOOD_NOTICE = (
     "You are sending messages faster than I can answer them well. Please wait a few "
     "seconds, then ask again, one question at a time."
 )
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_SEND_ATTEMPTS = 3
-_SEND_RETRY_DELAY = 0.5
 _MAX_INLINE_RESULTS = 10
 _INLINE_DESCRIPTION_CHARS = 120
-
-
-def _keyboard(buttons: Sequence[Button], vote_token: str | None) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(b.label, callback_data=b.data)] for b in buttons]
-    if vote_token is not None:
-        rows.append(
-            [
-                InlineKeyboardButton("\U0001f44d Helpful", callback_data=f"v:{vote_token}:1"),
-                InlineKeyboardButton("\U0001f44e Not helpful", callback_data=f"v:{vote_token}:0"),
-            ]
-        )
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
-async def _send(
-    message: Message,
-    parts: Sequence[str],
-    buttons: Sequence[Button] = (),
-    vote_token: str | None = None,
-) -> None:
-    """Send the parts of a reply in order; the buttons go under the last part."""
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        for attempt in range(_SEND_ATTEMPTS):
-            try:
-                await message.reply_text(
-                    part,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=_NO_PREVIEW,
-                    reply_markup=_keyboard(buttons, vote_token) if last else None,
-                    do_quote=False,
-                )
-                break
-            except (BadRequest, TimedOut):
-                # A bad request fails again; a timed-out one may have been delivered.
-                raise
-            except NetworkError as error:
-                # A 5xx or a dropped connection: the message did not go out; try again
-                # shortly, a bounded number of times.
-                if attempt == _SEND_ATTEMPTS - 1:
-                    raise
-                logger.warning("sending failed (%s); retrying", error)
-                await asyncio.sleep(_SEND_RETRY_DELAY * (attempt + 1))
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -281,55 +229,6 @@ class BotHandlers:
             return
         sources = render_sources_html(self.live.current.kb.references)
         await _send(update.effective_message, split_message(sources))
-
-    async def reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Reload the knowledge file (admins only)."""
-        message = update.effective_message
-        if message is None:
-            return
-        try:
-            changes = await asyncio.to_thread(self.live.reload)
-        except KnowledgeError as error:
-            problems = "\n".join(html.escape(p) for p in error.problems)
-            text = (
-                f"<b>Reload failed</b>: {len(error.problems)} problem(s). "
-                f"I keep serving the previous knowledge.\n{problems}"
-            )
-            await _send(message, split_message(text))
-            return
-        summary = self.live.current.kb.summary()
-        details = "\n".join(html.escape(line) for line in changes.lines()) or "no entry changed"
-        text = (
-            f"<b>Knowledge reloaded</b>: {html.escape(summary)}.\n"
-            f"Changes: {html.escape(changes.summary())}\n{details}"
-        )
-        await _send(message, split_message(text))
-
-    async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show the last 7 days of questions (admins only)."""
-        message = update.effective_message
-        if message is None:
-            return
-        days = 7
-        if context.args and re.fullmatch(r"[0-9]{1,4}", context.args[0]):
-            days = max(1, min(int(context.args[0]), 3650))
-        stats = await asyncio.to_thread(self.log.stats, days)
-        text = "<b>Statistics</b>\n" + "\n".join(html.escape(line) for line in stats.lines())
-        await _send(message, split_message(text))
-
-    async def unanswered(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """List the latest unanswered questions (admins only)."""
-        message = update.effective_message
-        if message is None:
-            return
-        rows = await asyncio.to_thread(self.log.unanswered, 20)
-        if not rows:
-            await _send(message, ["No unanswered questions recorded."])
-            return
-        lines = ["<b>Latest unanswered questions</b>"]
-        for row in rows:
-            lines.append(f"{row.when}: {html.escape(row.question)}")
-        await _send(message, split_message("\n".join(lines)))
 
     # -- questions -----------------------------------------------------------------------
 
@@ -526,9 +425,9 @@ def build_application(
     # Admin commands exist for admins only: anyone else's match the handler that
     # logs and ignores them, so a stranger sees what any unknown command gets: nothing.
     admins = filters.User(user_id=settings.admin_ids, allow_empty=False)
-    application.add_handler(CommandHandler("reload", handlers.reload, filters=admins))
-    application.add_handler(CommandHandler("stats", handlers.stats, filters=admins))
-    application.add_handler(CommandHandler("unanswered", handlers.unanswered, filters=admins))
+    admin = AdminHandlers(live, handlers.log, KnowledgeStore(live))
+    application.bot_data["admin"] = admin
+    admin.register(application, admins)
     application.add_handler(
         CommandHandler([name for name, _ in ADMIN_COMMANDS], handlers.ignore_admin_command)
     )

@@ -74,6 +74,11 @@ async def test_stats_for_an_admin(bot: Bot) -> None:
     assert visible(stats).splitlines() == [
         "Statistics",
         "Last 7 days: 4 questions, 50% answered (2).",
+        "Questions per day: \u2581\u2581\u2581\u2581\u2581\u2581\u2588 (oldest to now, 0 to 4)",
+        "Share answered:    \u2581\u2581\u2581\u2581\u2581\u2581\u2585 (full block: all answered)",
+        "Topics asked most:",
+        "  " + "\u2588" * 10 + " 1 interactions",
+        "  " + "\u2588" * 10 + " 1 overview",
         "Votes: 0 helpful, 1 not helpful.",
         "Top entries:",
         "  1 x cyclosporine.interactions",
@@ -95,13 +100,23 @@ async def test_unanswered_for_an_admin(bot: Bot) -> None:
 
     lines = visible(listing).splitlines()
     assert lines[0] == "Latest unanswered questions"
-    assert [line.split(": ", 1)[1] for line in lines[1:]] == [
+    assert [line.split(": ", 1)[1] for line in lines[1:3]] == [
         "can i take b it b on the moon",
         "is itp contagious",
     ]
+    assert [line.split(". ", 1)[0] for line in lines[1:3]] == ["1", "2"]
+    assert lines[3:] == ["", "Tap a question to attach it to a medicine and a topic."]
+    buttons = [b for row in listing.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["text"] for b in buttons] == [
+        "Teach 1: can i take b it b on the moon",
+        "Teach 2: is itp contagious",
+    ]
+    assert all(b["callback_data"].startswith("k:t:") for b in buttons)
 
 
-@pytest.mark.parametrize("command", ["/stats", "/unanswered", "/reload", "/stats 30"])
+@pytest.mark.parametrize(
+    "command", ["/stats", "/unanswered", "/reload", "/stats 30", "/export", "/rollback", "/history"]
+)
 async def test_admin_commands_get_a_stranger_what_an_unknown_command_gets(
     bot: Bot, command: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -117,8 +132,12 @@ async def test_admin_commands_get_a_stranger_what_an_unknown_command_gets(
     assert [c for c in bot.sent_since(mark, "answerCallbackQuery")] == []
     assert "ignored an admin command from a non-admin user" in caplog.messages
     # The same command from an admin is answered.
-    [reply] = await bot.command(command, user_id=ADMIN)
-    assert visible(reply)
+    mark = bot.mark()
+    bot.server.push_command(command, user_id=ADMIN)
+    await bot.barrier(ADMIN, ADMIN)
+    replies = [*bot.sent_since(mark), *bot.sent_since(mark, "sendDocument")]
+    assert replies
+    assert all(c.status == 200 and c.params["chat_id"] == ADMIN for c in replies)
 
 
 async def test_admin_commands_are_in_the_admins_menu_only(bot: Bot) -> None:
@@ -141,6 +160,9 @@ async def test_admin_commands_are_in_the_admins_menu_only(bot: Bot) -> None:
         "reload",
         "stats",
         "unanswered",
+        "export",
+        "rollback",
+        "history",
     ]
 
 
