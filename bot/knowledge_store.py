@@ -156,9 +156,9 @@ class KnowledgeStore:
         self.live = live
         self.folder = live.path if live.path.is_dir() else live.path.parent
         self.history_path = history_path or self.folder / HISTORY_FOLDER
-        self._clock = clock
+        self.clock = clock
         self._preview_seconds = preview_seconds
-        self._protected = protected
+        self.protected = protected
         self._lock = threading.Lock()
         self._proposals: dict[str, Proposal] = {}
         self._remove_stale_temporaries()
@@ -173,7 +173,7 @@ class KnowledgeStore:
     def read_only_reason(self) -> str | None:
         """Why the knowledge cannot be changed here, or None when it can."""
         folder = self.folder.resolve()
-        inside_package = folder == self._protected or self._protected in folder.parents
+        inside_package = folder == self.protected or self.protected in folder.parents
         if inside_package or not os.access(folder, os.W_OK | os.X_OK):
             return _READ_ONLY.format(where=self.folder)
         return None
@@ -261,7 +261,7 @@ class KnowledgeStore:
             file=file,
             content=content,
             base_version=live.version,
-            created=self._clock(),
+            created=self.clock(),
             changes=diff_knowledge(live.kb, kb),
             undoes=undoes,
         )
@@ -307,7 +307,7 @@ class KnowledgeStore:
             return self._proposals.pop(proposal_id, None) is not None
 
     def _forget_expired(self) -> None:
-        now = self._clock()
+        now = self.clock()
         for key in [
             k for k, p in self._proposals.items() if now - p.created > self._preview_seconds
         ]:
@@ -361,7 +361,7 @@ class KnowledgeStore:
                 _remove(target)
             step = HistoryStep(
                 seq=seq,
-                time=self._clock(),
+                time=self.clock(),
                 admin=admin,
                 action=proposal.action,
                 file=proposal.file,

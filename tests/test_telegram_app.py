@@ -200,23 +200,30 @@ class Bot:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    tmp_path: Path, edit: Callable[[str], str] | None = None
+    tmp_path: Path,
+    edit: Callable[[str], str] | None = None,
+    *,
+    folder: bool = False,
+    admins: tuple[int, ...] = (ADMIN,),
 ) -> AsyncIterator[Bot]:
     """Run the real application against a fresh fake server, like ``run_polling`` does.
 
     ``post_init`` is only called by ``run_polling``/``run_webhook``, so it is called here
-    in the same order: initialize, post_init, start polling, start.
+    in the same order: initialize, post_init, start polling, start. With ``folder``,
+    KNOWLEDGE_PATH is a folder holding the file, as the admins' set-up has it.
     """
-    path = tmp_path / "immunosuppressants.yaml"
+    path = (tmp_path / "knowledge" if folder else tmp_path) / "immunosuppressants.yaml"
+    path.parent.mkdir(exist_ok=True)
     text = KNOWLEDGE_SOURCE.read_text(encoding="utf-8")
     path.write_text(edit(text) if edit else text, encoding="utf-8")
+    knowledge_path = path.parent if folder else path
     # A short long-poll keeps shutdown (which waits for the current poll) fast.
     with FakeBotApi(max_poll_timeout=0.25) as server:
         settings = Settings.from_env(
             {
                 "TELEGRAM_BOT_TOKEN": server.token,
-                "ADMIN_IDS": str(ADMIN),
-                "KNOWLEDGE_PATH": str(path),
+                "ADMIN_IDS": ",".join(str(a) for a in admins),
+                "KNOWLEDGE_PATH": str(knowledge_path),
                 "TELEGRAM_BASE_URL": server.url,
                 # Anything the bot writes stays in the test's folder.
                 "DATA_PATH": str(tmp_path / "data" / "questions.sqlite3"),
@@ -224,11 +231,11 @@ async def running_bot(
         )
         assert (settings.token, settings.admin_ids, settings.knowledge_path) == (
             server.token,
-            frozenset({ADMIN}),
-            path,
+            frozenset(admins),
+            knowledge_path,
         )
         assert settings.base_url == server.base_url
-        live = LiveKnowledge(path)
+        live = LiveKnowledge(knowledge_path)
         app = build_application(settings, live)
         async with app:
             assert app.post_init is not None
