@@ -179,11 +179,14 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     if match.urgent and not topics:
         # Bleeding also points at the serious risks (bone marrow failure, low blood
         # counts); any other red flag at the side effects.
-        topics = ["side-effects", "serious-risks"] if match.bleeding else ["side-effects"]
+        roles = kb.language.roles
+        topics = (
+            [roles.side_effects, roles.serious_risks] if match.bleeding else [roles.side_effects]
+        )
     if match.other_drugs and not topics:
         # "azithromycin with dapsone ok?": a covered drug next to another drug is
         # a question about taking them together.
-        topics = ["interactions"]
+        topics = [kb.language.roles.interactions]
     answered = [drug.id for drug in covered if builder.add_drug(drug, match, topics)]
     # "cyclosporine and st john's wort": a name our own answer speaks of is no
     # stranger; any other drug named gets its "not covered" first.
@@ -217,7 +220,8 @@ def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) ->
         )
     # "which immunosuppressant do you stay on for 4 months": a drug entry named by
     # its own phrase beats the bare "what immunosuppressants are".
-    precise_general = [g for g in match.general if g != "about"]
+    class_overview = kb.language.roles.class_overview
+    precise_general = [g for g in match.general if g != class_overview]
     prefer_general = not match.entries or (
         match.about_class and bool(precise_general) and match.general_score > match.entry_score
     )
@@ -228,7 +232,7 @@ def _compose_without_drug(kb: KnowledgeBase, match: Match, topics: list[str]) ->
     ):
         # The class-level entries answer questions about immunosuppressants as a
         # group; "what immunosuppressants are" only when nothing more precise matched.
-        chosen = [g for g in match.general if g != "about"] or list(match.general)
+        chosen = [g for g in match.general if g != class_overview] or list(match.general)
         for entry_id in chosen:
             general = kb.general_entry(entry_id)
             if general is not None:
@@ -343,22 +347,7 @@ def answer_per_section(kb: KnowledgeBase, answer: Answer) -> list[Answer]:
     return parts
 
 
-# Topics whose entries are lists (of side effects, risks, interactions): asking about
-# something the list does not name deserves a word, not silence.
-_LISTING_TOPICS = frozenset({"side-effects", "serious-risks", "interactions"})
-# Words of a question that name no particular effect or substance.
-_GENERIC_WORDS = frozenset(
-    """
-    side sideeffect effect efect affect adverse reaction expect interact interaction mix
-    mixing take taking together combine food eat eating drink drinking diet meal herbal herb
-    supplement other medicine medication drug dangerous serious risk safe safety damage long
-    term harmful scary warning permanent worst case kill life threatening rare feel awful
-    what make me my cause does do can will with and the any problem
-    """.split()  # noqa: SIM905  (a word list reads better as prose)
-)
-
-
-def _unmentioned(phrases: Iterable[str], entry: Entry) -> list[str]:
+def _unmentioned(phrases: Iterable[str], entry: Entry, generic: frozenset[str]) -> list[str]:
     """Return the specific phrases of a question that an entry's answer never mentions.
 
     A word counts as mentioned when a word of the answer starts like it ("dizzy" and
@@ -369,7 +358,7 @@ def _unmentioned(phrases: Iterable[str], entry: Entry) -> list[str]:
     missing: list[str] = []
     # Longest first, so "hair loss" is said once and "hair" not again.
     for phrase in sorted(phrases, key=len, reverse=True):
-        content = [w for w in phrase.split() if len(w) >= 3 and w not in _GENERIC_WORDS]
+        content = [w for w in phrase.split() if len(w) >= 3 and w not in generic]
         if not content or phrase in own or any(set(content) <= set(m.split()) for m in missing):
             continue
         if not any(any(a.startswith(w[:4]) for a in answer_words) for w in content):
@@ -424,13 +413,14 @@ class _AnswerBuilder:
             if entry is not None:
                 if entry not in chosen:
                     chosen.append(entry)
-            elif topic_id not in ("who-should-not",) or not chosen:
+            elif topic_id != self.kb.language.roles.contraindications or not chosen:
                 missing.append(topic_id)
         chosen = chosen[:_MAX_TOPICS_PER_DRUG]
         for entry in chosen:
             self.add_entry(entry)
-            if entry.topic_id in _LISTING_TOPICS:
-                for phrase in _unmentioned(match.phrases, entry):
+            if entry.topic_id in self.kb.language.roles.listing:
+                generic = frozenset(self.kb.language.generic_words)
+                for phrase in _unmentioned(match.phrases, entry, generic):
                     self.notices.append(
                         f'My sources do not mention "{phrase}" for {drug.name.lower()}: '
                         "that is not the same as saying it cannot happen. Below is what they "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.knowledge import Entry, KnowledgeBase
+from bot.language import VOCABULARY_LISTS
 
 __all__ = ["KnowledgeChanges", "diff_knowledge"]
 
@@ -69,6 +70,26 @@ def _all_entries(kb: KnowledgeBase) -> dict[str, Entry]:
         entries[f"{drug.id}.names"] = Entry(
             f"{drug.id}.names", drug.id, "names", drug.name, drug.names, drug.link or "", ()
         )
+    # The language decides how every message is read: each cue and word list is tracked
+    # like an entry, its phrases, patterns and examples as its "phrases".
+    language = kb.language
+    for cue in language.cues:
+        items = (
+            *cue.phrases,
+            *(f"pattern {p.pattern}" for p in cue.patterns),
+            *(f"example {e}" for e in cue.examples),
+            *(f"not {e}" for e in cue.counter_examples),
+        )
+        text = f"{cue.label} negatable={cue.negatable}"
+        entries[f"cue.{cue.id}"] = Entry(f"cue.{cue.id}", None, cue.id, cue.id, items, text, ())
+    for name in VOCABULARY_LISTS:
+        words = getattr(language, name.replace("-", "_"))
+        entries[f"vocabulary.{name}"] = Entry(f"vocabulary.{name}", None, name, name, words, "", ())
+    shorthand = tuple(f"{short}={long}" for short, long in language.shorthand)
+    entries["vocabulary.shorthand"] = Entry(
+        "vocabulary.shorthand", None, "shorthand", "shorthand", shorthand, "", ()
+    )
+    entries["roles"] = Entry("roles", None, "roles", "roles", (), repr(language.roles), ())
     return entries
 
 

@@ -96,7 +96,7 @@ def _chat(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     path = _knowledge_path(args.path)
     try:
-        kb = load_knowledge(path)
+        kb = LoadedKnowledge.load(path).kb
     except KnowledgeError as error:
         _print_problems(error, sys.stdout)
         return 1

@@ -15,14 +15,18 @@ from pathlib import Path
 
 import yaml
 
+from bot.language import ROLE_NAMES, VOCABULARY_LISTS, Cue, Language, Roles
+
 __all__ = [
     "DEFAULT_KNOWLEDGE_PATH",
+    "DEFAULT_LANGUAGE_FILE",
     "Drug",
     "Entry",
     "KnowledgeBase",
     "KnowledgeError",
     "Reference",
     "Topic",
+    "dose_or_level",
     "load_knowledge",
 ]
 
@@ -41,10 +45,37 @@ def _default_knowledge_path() -> Path:
 
 #: The knowledge folder used when ``KNOWLEDGE_PATH`` is not set.
 DEFAULT_KNOWLEDGE_PATH = _default_knowledge_path()
+#: The language file read with a knowledge file that brings no language of its own.
+DEFAULT_LANGUAGE_FILE = DEFAULT_KNOWLEDGE_PATH / "language.yaml"
+_LANGUAGE_PARTS = ("vocabulary", "cues")
+_FACT_PARTS = (
+    "references",
+    "topics",
+    "roles",
+    "general",
+    "caution",
+    "urgent",
+    "other_drugs",
+    "drugs",
+)
 
 #: A citation marker in answer text: ``[2]``, ``[D1]``, ``[page]``.
 MARKER_RE = re.compile(r"\[([A-Za-z0-9_-]+)\]")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: ``checked``: the month a person last compared an entry with its sources.
+_CHECKED_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+# A dose, a tablet count or a blood level in answer text: the bot never gives one.
+_DOSE_UNIT = (
+    r"mg|mcg|\u00b5g|\u03bcg|ug|ng|g|grams?|milligrams?|micrograms?|nanograms?|ml|mls"
+    r"|millilit(?:re|er)s?|mmol|iu"
+)
+_DOSE_RE = re.compile(
+    rf"\d\s*(?:{_DOSE_UNIT})(?![\w\u00b5\u03bc])"
+    r"|(?<![\w\u00b5\u03bc])(?:mg|mcg|\u00b5g|\u03bcg|ng/ml|mg/kg|ml|milligrams?|micrograms?"
+    r"|nanograms?|millilit(?:re|er)s?)(?![\w\u00b5\u03bc])"
+    r"|\b(?:\d+|one|two|three|four|five|six|half an?|half)\s+(?:tablets?|capsules?|pills?)\b",
+    re.IGNORECASE,
+)
 # Longest texts allowed: an answer must fit one Telegram message with its references
 # and the caution (4096 characters), and read well on a phone.
 MAX_ANSWER_CHARS = 1500
@@ -52,6 +83,19 @@ MAX_CITATION_CHARS = 600
 MAX_TITLE_CHARS = 100
 # libyaml's parser where PyYAML was built with it: the same nodes and line marks, faster.
 _FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def dose_or_level(text: str) -> str | None:
+    """Return the first dose, tablet count or blood level written in ``text``, if any.
+
+    Args:
+        text: answer text.
+
+    Returns:
+        The offending words ("5-15 ng/mL" gives "15 ng"), or None.
+    """
+    found = _DOSE_RE.search(text)
+    return found.group(0) if found else None
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -99,6 +143,8 @@ class Entry:
     phrases: tuple[str, ...]
     answer: str
     references: tuple[str, ...]
+    checked: str | None = None
+    """``YYYY-MM``: when a person last compared this entry with its sources."""
     where: str = field(default="", compare=False)
     """``path:line`` of its definition, for messages."""
 
@@ -134,6 +180,7 @@ class KnowledgeBase:
     urgent: Entry
     other_drugs: tuple[str, ...]
     drugs: tuple[Drug, ...]
+    language: Language
 
     # Lookups by id, built once: answers look up entries on the hot path, and a
     # knowledge file may hold thousands of them.
@@ -252,10 +299,14 @@ def load_knowledge(path: str | Path = DEFAULT_KNOWLEDGE_PATH) -> KnowledgeBase:
     files = knowledge_files(Path(path))
     builder = _Builder()
     parsed = [(file, builder.parse_file(file)) for file in files]
+    if not builder.unreadable and not builder.top_keys & set(_LANGUAGE_PARTS):
+        # A knowledge file without its own language reads with the bundled one.
+        files.append(DEFAULT_LANGUAGE_FILE)
+        parsed.append((DEFAULT_LANGUAGE_FILE, builder.parse_file(DEFAULT_LANGUAGE_FILE)))
     # Two passes, so that an entry of one file may cite a reference or use a
     # topic declared in another file of the same folder.
     for parts in (
-        ("references", "topics"),
+        ("references", "topics", "roles", *_LANGUAGE_PARTS),
         ("general", "caution", "urgent", "other_drugs", "drugs"),
     ):
         for file, fields in parsed:
@@ -284,6 +335,11 @@ class _Builder:
         self.file = ""
         self.unreadable = False
         self.top_keys: set[str] = set()
+        self.vocabulary: dict[str, tuple[str, ...]] = {}
+        self.shorthand: dict[str, str] = {}
+        self.cues: dict[str, Cue] = {}
+        self.roles: dict[str, tuple[tuple[str, ...], str]] = {}
+        self.language_where: dict[str, str] = {}
 
     # -- helpers ------------------------------------------------------------------
 
@@ -381,9 +437,20 @@ class _Builder:
         if value is not None and len(value) > limit:
             self.problem(fields[key], f"{label}: {key} is longer than {limit} characters")
 
-    def link(self, fields: dict[str, yaml.Node], owner: yaml.Node, label: str) -> str | None:
+    def link(
+        self,
+        fields: dict[str, yaml.Node],
+        owner: yaml.Node,
+        label: str,
+        *,
+        allow_http: bool = False,
+    ) -> str | None:
         value = self.text(fields, "link", owner, label, required=False)
-        if value is not None and not value.startswith("https://"):
+        if value is None:
+            return None
+        if allow_http and not value.startswith(("https://", "http://")):
+            self.problem(fields["link"], f"{label}: link must start with https:// or http://")
+        elif not allow_http and not value.startswith("https://"):
             self.problem(fields["link"], f"{label}: link must start with https://")
         return value
 
@@ -435,11 +502,7 @@ class _Builder:
             self.unreadable = True
             return None
         self.top_keys.update(fields)
-        self.unknown_keys(
-            root,
-            ("references", "topics", "general", "caution", "urgent", "other_drugs", "drugs"),
-            "file",
-        )
+        self.unknown_keys(root, (*_FACT_PARTS, *_LANGUAGE_PARTS), "file")
         return fields
 
     def add_parts(self, file: Path, fields: dict[str, yaml.Node], parts: tuple[str, ...]) -> None:
@@ -459,6 +522,8 @@ class _Builder:
                 self.caution = self.single_entry(node, "caution", self.caution)
             elif key == "urgent":
                 self.urgent = self.single_entry(node, "urgent", self.urgent)
+            elif key in (*_LANGUAGE_PARTS, "roles"):
+                self.add_language_part(key, node)
             elif key == "other_drugs":
                 self.other_drugs.extend(
                     self.text_list(fields, "other_drugs", node, "other_drugs", allow_empty=True)
@@ -469,6 +534,144 @@ class _Builder:
                 for item in node.value:
                     adders[key](item)
 
+    # -- the language: word lists, roles, cues ------------------------------------
+
+    def add_language_part(self, key: str, node: yaml.Node) -> None:
+        if key in self.language_where:
+            self.problem(node, f"'{key}' is defined in more than one file")
+            return
+        self.language_where[key] = self.where(node)
+        {"vocabulary": self.add_vocabulary, "roles": self.add_roles, "cues": self.add_cues}[key](
+            node
+        )
+
+    def add_vocabulary(self, node: yaml.Node) -> None:
+        fields = self.mapping(node, "vocabulary")
+        if fields is None:
+            return
+        self.unknown_keys(node, (*VOCABULARY_LISTS, "shorthand"), "vocabulary")
+        for name in VOCABULARY_LISTS:
+            words = self.text_list(fields, name, node, "vocabulary")
+            self.vocabulary[name] = tuple(w.casefold() for w in words)
+        shorthand = fields.get("shorthand")
+        if shorthand is None:
+            self.problem(node, "vocabulary: missing 'shorthand'")
+            return
+        pairs = self.mapping(shorthand, "vocabulary: shorthand")
+        for short, long_node in (pairs or {}).items():
+            if not isinstance(long_node, yaml.ScalarNode) or not str(long_node.value).strip():
+                self.problem(long_node, f"vocabulary: shorthand '{short}' must expand to text")
+                continue
+            self.shorthand[short.casefold()] = " ".join(str(long_node.value).casefold().split())
+
+    def add_roles(self, node: yaml.Node) -> None:
+        fields = self.mapping(node, "roles")
+        if fields is None:
+            return
+        self.unknown_keys(node, ROLE_NAMES, "roles")
+        for name in ROLE_NAMES:
+            value = fields.get(name)
+            if value is None:
+                continue  # a role left out is played by no topic
+            if name == "listing":
+                self.roles[name] = (self.text_list(fields, name, node, "roles"), self.where(value))
+            else:
+                topic_id = self.text(fields, name, node, "roles")
+                if topic_id is not None:
+                    self.roles[name] = ((topic_id,), self.where(value))
+
+    def add_cues(self, node: yaml.Node) -> None:
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(node, "'cues' must be a list")
+            return
+        for item in node.value:
+            fields = self.mapping(item, "cue")
+            if fields is None:
+                continue
+            cue_id = self.text(fields, "id", item, "cue")
+            label = f"cue '{cue_id}'" if cue_id else "cue"
+            self.unknown_keys(
+                item,
+                ("id", "note", "label", "negatable", "phrases", "patterns", "examples", "not"),
+                label,
+            )
+            phrases = self.text_list(fields, "phrases", item, label, required=False)
+            patterns: list[re.Pattern[str]] = []
+            patterns_node = fields.get("patterns")
+            for pattern_node, text in zip(
+                patterns_node.value if isinstance(patterns_node, yaml.SequenceNode) else (),
+                self.text_list(fields, "patterns", item, label, required=False),
+                strict=False,
+            ):
+                try:
+                    patterns.append(re.compile(text))
+                except re.error as error:
+                    self.problem(pattern_node, f"{label}: pattern does not compile: {error}")
+            if not phrases and "patterns" not in fields:
+                self.problem(item, f"{label}: needs 'phrases' or 'patterns'")
+            examples = self.text_list(fields, "examples", item, label)
+            counter = self.text_list(fields, "not", item, label, required=False)
+            negatable = fields.get("negatable")
+            if negatable is not None and negatable.value not in ("true", "false"):
+                self.problem(negatable, f"{label}: 'negatable' must be true or false")
+            if cue_id is None:
+                continue
+            if cue_id in self.cues:
+                self.problem(
+                    item, f"{label}: duplicate cue id (first at {self.cues[cue_id].where})"
+                )
+                continue
+            self.cues[cue_id] = Cue(
+                id=cue_id,
+                phrases=_lower(phrases),
+                patterns=tuple(patterns),
+                examples=examples,
+                counter_examples=counter,
+                negatable=negatable is not None and negatable.value == "true",
+                label=self.text(fields, "label", item, label, required=False) or "",
+                note=self.text(fields, "note", item, label, required=False) or "",
+                where=self.where(item),
+            )
+
+    def language(self, first: str) -> Language | None:
+        """Build the language once every file is read, checking the roles' topics."""
+        for part in _LANGUAGE_PARTS:
+            if part not in self.language_where:
+                self.problems.append(f"{first}:1: missing '{part}'")
+        general_ids = set(self.general_where)
+        for name, (ids, where) in self.roles.items():
+            known = general_ids if name == "class-overview" else set(self.topics)
+            kind = "general entry" if name == "class-overview" else "topic"
+            for topic_id in ids:
+                if topic_id not in known:
+                    self.problems.append(f"{where}: role '{name}': unknown {kind} '{topic_id}'")
+        if len(self.vocabulary) < len(VOCABULARY_LISTS):
+            return None
+        role = {name: self.roles.get(name, (("",), ""))[0] for name in ROLE_NAMES}
+        role["listing"] = tuple(t for t in role["listing"] if t)
+        words = self.vocabulary
+        return Language(
+            common_words=words["common-words"],
+            drug_suffixes=words["drug-suffixes"],
+            negations=words["negations"],
+            negation_fillers=words["negation-fillers"],
+            not_symptoms=words["not-symptoms"],
+            dose_verbs=words["dose-verbs"],
+            medicine_cues=words["medicine-cues"],
+            generic_words=words["generic-words"],
+            shorthand=tuple(self.shorthand.items()),
+            cues=tuple(self.cues.values()),
+            roles=Roles(
+                side_effects=role["side-effects"][0],
+                serious_risks=role["serious-risks"][0],
+                interactions=role["interactions"][0],
+                how_it_works=role["how-it-works"][0],
+                contraindications=role["contraindications"][0],
+                class_overview=role["class-overview"][0],
+                listing=role["listing"],
+            ),
+        )
+
     def add_reference(self, node: yaml.Node) -> None:
         fields = self.mapping(node, "reference")
         if fields is None:
@@ -478,7 +681,9 @@ class _Builder:
         self.unknown_keys(node, ("id", "citation", "link"), label)
         citation = self.text(fields, "citation", node, label)
         self.at_most(fields, "citation", citation, MAX_CITATION_CHARS, label)
-        link = self.link(fields, node, label)
+        # A reference's link is given exactly as its source sheet lists it, and a few
+        # sources are only on http://; a drug's own link is always https://.
+        link = self.link(fields, node, label, allow_http=True)
         if ref_id is None or citation is None:
             return
         if ref_id in self.references:
@@ -525,9 +730,26 @@ class _Builder:
         extra_keys: Iterable[str] = (),
     ) -> Entry | None:
         self.unknown_keys(
-            node, ("id", "title", "phrases", "answer", "references", *extra_keys), label
+            node,
+            ("id", "title", "phrases", "answer", "references", "checked", *extra_keys),
+            label,
         )
         answer = self.text(fields, "answer", node, label)
+        checked = self.text(fields, "checked", node, label, required=False)
+        if checked is not None and not _CHECKED_RE.match(checked):
+            self.problem(
+                fields["checked"],
+                f"{label}: checked '{checked}' must be the month it was checked, "
+                "as YYYY-MM (e.g. 2026-11)",
+            )
+            checked = None
+        dose = dose_or_level(answer) if answer is not None else None
+        if dose is not None:
+            self.problem(
+                fields["answer"],
+                f"{label}: answer gives a dose or level ({dose!r}); the bot never gives a "
+                "dose, a tablet count or a target level",
+            )
         refs = tuple(
             _ref_id(r) for r in self.text_list(fields, "references", node, label, allow_empty=True)
         )
@@ -550,6 +772,7 @@ class _Builder:
             phrases=_lower(phrases),
             answer=answer,
             references=refs,
+            checked=checked,
             where=self.where(node),
         )
         self.cited.append((self.where(fields.get("answer", node)), label, entry))
@@ -719,7 +942,8 @@ class _Builder:
                     self.problems.append(f"{first}:1: missing '{part}'")
             if "drugs" in self.top_keys and not self.drugs and not self.problems:
                 self.problems.append(f"{first}:1: no drugs")
-        if self.problems or self.caution is None or self.urgent is None:
+        language = self.language(first) if not self.unreadable else None
+        if self.problems or self.caution is None or self.urgent is None or language is None:
             raise KnowledgeError(self.problems)
         return KnowledgeBase(
             sources=tuple(sources),
@@ -730,6 +954,7 @@ class _Builder:
             urgent=self.urgent,
             other_drugs=_lower(self.other_drugs),
             drugs=tuple(self.drugs),
+            language=language,
         )
 
 

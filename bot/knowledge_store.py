@@ -27,8 +27,8 @@ from pathlib import Path
 
 from bot import knowledge as knowledge_module
 from bot.changes import KnowledgeChanges, diff_knowledge
-from bot.knowledge import KnowledgeError, knowledge_files, load_knowledge
-from bot.live import LiveKnowledge, knowledge_version
+from bot.knowledge import KnowledgeError, knowledge_files
+from bot.live import LiveKnowledge, LoadedKnowledge, knowledge_version
 from bot.review import review_knowledge
 
 __all__ = [
@@ -248,7 +248,7 @@ class KnowledgeStore:
             source = staging if self.is_folder else staging / file
             prefix = f"{staging}{os.sep}"
             try:
-                kb = load_knowledge(source)
+                kb = LoadedKnowledge.load(source).kb
             except KnowledgeError as error:
                 raise KnowledgeError(p.replace(prefix, "") for p in error.problems) from None
             warnings = review_knowledge(kb)

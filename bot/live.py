@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.answers import Answer, Context, answer_question
 from bot.changes import KnowledgeChanges, diff_knowledge
+from bot.cue_examples import cue_example_problems
 from bot.knowledge import KnowledgeBase, KnowledgeError, knowledge_files, load_knowledge
 from bot.matching import Matcher
 
@@ -56,7 +57,8 @@ class LoadedKnowledge:
         """Load, validate and index a knowledge file or folder.
 
         Raises:
-            KnowledgeError: with every problem of the file.
+            KnowledgeError: with every problem of the file, including every cue
+                example that does not behave as written.
         """
         for _ in range(_VERSION_ATTEMPTS):
             # The version is taken before and after loading: equal, the files did not
@@ -65,7 +67,11 @@ class LoadedKnowledge:
             kb = load_knowledge(path)
             if knowledge_version(path) == before:
                 break
-        return cls(kb, Matcher.build(kb), before, time.time())
+        matcher = Matcher.build(kb)
+        problems = cue_example_problems(matcher)
+        if problems:
+            raise KnowledgeError(problems)
+        return cls(kb, matcher, before, time.time())
 
     def answer(self, text: str, context: Context | None = None) -> Answer:
         """Answer one question from this knowledge."""

@@ -24,6 +24,7 @@ HOLDOUT_PATH = Path(__file__).resolve().parent / "evaluation_holdout.yaml"
 BLIND_PATH = Path(__file__).resolve().parent / "evaluation_blind.yaml"
 REDTEAM_PATH = Path(__file__).resolve().parent / "evaluation_redteam.yaml"
 BLIND3_PATH = Path(__file__).resolve().parent / "evaluation_blind3.yaml"
+PRACTICAL_PATH = Path(__file__).resolve().parent / "evaluation_practical.yaml"
 #: The reports computed in this process by file name, for pytest's terminal summary.
 REPORTS: dict[str, Report] = {}
 

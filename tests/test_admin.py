@@ -160,8 +160,10 @@ async def test_an_expired_preview_is_not_applied(bot: Bot) -> None:
 
 
 async def test_a_broken_file_names_its_line_and_changes_nothing(bot: Bot) -> None:
-    broken = ORIGINAL.replace("references: [5, 6]\n", "references: [5, 6, 99]\n", 1)
-    line = ORIGINAL[: ORIGINAL.index("references: [5, 6]\n")].count("\n") + 1
+    # An unknown reference in the azathioprine "time to work" entry.
+    at = ORIGINAL.index("        references: [2]\n", ORIGINAL.index(TIME_TO_WORK))
+    broken = f"{ORIGINAL[:at]}        references: [2, 99]\n{ORIGINAL[at + 24 :]}"
+    line = ORIGINAL[:at].count("\n") + 1
     before = bot.live.current
 
     replies = await upload(bot, broken)
@@ -173,11 +175,11 @@ async def test_a_broken_file_names_its_line_and_changes_nothing(bot: Bot) -> Non
     )
     [problem, warning] = shown.splitlines()[1:]
     assert warning.endswith(
-        ": topic 'interactions' of 'cyclosporine': reference 99 is listed but never cited in "
+        ": topic 'time-to-work' of 'azathioprine': reference 99 is listed but never cited in "
         "the answer"
     )
     match = re.fullmatch(
-        r"immunosuppressants\.yaml:(\d+): topic 'interactions' of 'cyclosporine': "
+        r"immunosuppressants\.yaml:(\d+): topic 'time-to-work' of 'azathioprine': "
         r"unknown reference 99",
         problem,
     )

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: VALID with two problems: an http link and an entry citing an unknown reference.
 BROKEN = edit(
-    edit(VALID, "https://example.org/one", "http://example.org/one"),
+    edit(VALID, "https://example.org/one", "www.example.org/one"),
     '        answer: "Alpha can make you tired [2]."\n        references: [2]\n',
     '        answer: "Alpha can make you tired [12]."\n        references: [12]\n',
 )
@@ -27,10 +27,10 @@ BROKEN = edit(
 
 def broken_problems(path: Path) -> list[str]:
     """The problems the loader must report for BROKEN written at ``path``."""
-    link_line = line_of(BROKEN, "    link: http://example.org/one")
+    link_line = line_of(BROKEN, "    link: www.example.org/one")
     answer_line = line_of(BROKEN, '        answer: "Alpha can make you tired [12]."')
     return [
-        f"{path}:{link_line}: reference 1: link must start with https://",
+        f"{path}:{link_line}: reference 1: link must start with https:// or http://",
         f"{path}:{answer_line}: topic 'side-effects' of 'alpha': unknown reference 12",
     ]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.knowledge import DEFAULT_LANGUAGE_FILE, KnowledgeBase, KnowledgeError, load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_FILE = ROOT / "knowledge" / "immunosuppressants.yaml"
@@ -365,23 +365,23 @@ PROBLEM_CASES = [
         "        references: [2]\n        sources: [2]\n",
         "        sources: [2]",
         "topic 'side-effects' of 'alpha': unknown key 'sources' "
-        "(allowed: answer, id, phrases, references, title)",
+        "(allowed: answer, checked, id, phrases, references, title)",
         id="unknown-key-entry",
     ),
     pytest.param(
         "other_drugs: [tacrolimus]\n",
         "other_drugs: [tacrolimus]\nversion: 2\n",
         "version: 2",
-        "file: unknown key 'version' (allowed: caution, drugs, general, other_drugs, "
-        "references, topics, urgent)",
+        "file: unknown key 'version' (allowed: caution, cues, drugs, general, other_drugs, "
+        "references, roles, topics, urgent, vocabulary)",
         id="unknown-key-file",
     ),
     pytest.param(
         "    link: https://example.org/one\n",
-        "    link: http://example.org/one\n",
-        "    link: http://example.org/one",
-        "reference 1: link must start with https://",
-        id="reference-link-http",
+        "    link: www.example.org/one\n",
+        "    link: www.example.org/one",
+        "reference 1: link must start with https:// or http://",
+        id="reference-link-not-web",
     ),
     pytest.param(
         "    link: https://example.org/alpha\n",
@@ -519,7 +519,7 @@ def test_one_name_claimed_by_two_drugs_case_insensitive(tmp_path: Path, clash: s
 def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
     text = VALID
     for old, new in [
-        ("    link: https://example.org/one\n", "    link: http://example.org/one\n"),
+        ("    link: https://example.org/one\n", "    link: www.example.org/one\n"),
         ("    title: About\n", ""),
         ("      - id: side-effects\n", "      - id: dosing\n"),
         (
@@ -543,7 +543,8 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
 
     assert sorted(problems_of(path)) == sorted(
         [
-            f"{at('    link: http://example.org/one')}: reference 1: link must start with https://",
+            f"{at('    link: www.example.org/one')}: reference 1: link must start with https:// "
+            "or http://",
             f"{at('  - id: about')}: general entry 'about': missing 'title'",
             f"{at('      - id: dosing')}: topic 'dosing' of 'alpha': unknown topic "
             "(declare it under 'topics')",
@@ -584,7 +585,8 @@ def test_folder_files_share_references_and_topics(
 
     kb = load_knowledge(tmp_path)
 
-    assert kb.sources == tuple(str(p) for p in sorted([base, more]))
+    # A folder without a language of its own reads with the bundled language file.
+    assert kb.sources == (*(str(p) for p in sorted([base, more])), str(DEFAULT_LANGUAGE_FILE))
     assert sorted(drug.id for drug in kb.drugs) == ["alpha", "beta"]
     beta = kb.drug("beta")
     assert beta is not None

@@ -684,8 +684,7 @@ def test_split_message_never_cuts_an_entity(pieces: list[str], limit: int) -> No
 def test_match_is_deterministic_and_cache_independent(text: str) -> None:
     first = MATCHER.match(text)
     assert MATCHER.match(text) == first
-    COLD_MATCHER._drug_cache.clear()
-    COLD_MATCHER._word_cache.clear()
+    COLD_MATCHER.clear_caches()
     assert COLD_MATCHER.match(text) == first
 
 

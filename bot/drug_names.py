@@ -1,0 +1,219 @@
+"""The drug-name index: which covered drugs, and which drugs we do not cover, a message names.
+
+Names are read on whole words, never substrings, so a covered name inside another
+drug's name (``sirolimus`` in ``temsirolimus``) never matches. Typos are forgiven by
+edit distance, and only when no drug we do not cover is at least as close: that is
+what keeps look-alike drugs out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Indel
+
+from bot.knowledge import KnowledgeBase
+from bot.lexicon import EnglishWords
+from bot.phrase_index import LONGEST_WORD
+from bot.text import edit_limit, words_of
+
+__all__ = ["DrugNameIndex", "NamesFound"]
+
+
+@dataclass
+class NamesFound:
+    """The names one message holds, and which of its words they take."""
+
+    drugs: list[str] = field(default_factory=list)
+    """Covered drug ids, in order of first mention."""
+    others: list[str] = field(default_factory=list)
+    """Names of drugs we do not cover, as the index knows them."""
+    used: list[bool] = field(default_factory=list)
+    """Words that are a covered drug's name."""
+    other: list[bool] = field(default_factory=list)
+    """Words that are a name we do not cover (still readable as a phrase)."""
+
+
+class DrugNameIndex:
+    """Covered names and uncovered names, exact, multi-word, voice-typed and misspelt."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        vocabulary: frozenset[str],
+        english: Callable[[], EnglishWords],
+    ) -> None:
+        """Index the names of ``kb``; ``vocabulary`` holds the words that are never names."""
+        self._vocabulary = vocabulary
+        self._english = english
+        self._suffixes = kb.language.drug_suffixes
+        self.names: dict[tuple[str, ...], str] = {}
+        self.other_names: dict[tuple[str, ...], str] = {}
+        for drug in kb.drugs:
+            for name in drug.names:
+                self.names[words_of(name)] = drug.id
+        for name in kb.other_drugs:
+            key = words_of(name)
+            if key and key not in self.names:
+                self.other_names[key] = name
+        # The distinctive word of a several-word uncovered name stands for it alone
+        # ("mycophenolic" of "mycophenolic acid"), so it is never read as a typo of ours.
+        for key, name in list(self.other_names.items()):
+            for word in key if len(key) > 1 else ():
+                if len(word) >= 7 and word not in vocabulary and (word,) not in self.names:
+                    self.other_names.setdefault((word,), name)
+        self._single_names = [" ".join(k) for k in self.names if len(k) == 1]
+        self._single_others = [" ".join(k) for k in self.other_names if len(k) == 1]
+        self._names_by_letter = _by_first_letter(self._single_names)
+        self._others_by_letter = _by_first_letter(self._single_others)
+        self._name_starts = frozenset(n[:2] for n in self._single_names if len(n) >= 7)
+        self._name_seconds = frozenset(n[1:3] for n in self._single_names if len(n) >= 7)
+        self._glue_prefixes: dict[str, list[str]] = {}
+        self._tails: dict[str, str] = {}
+        for name in sorted(self._single_names, key=len, reverse=True):
+            if len(name) >= 5:
+                self._glue_prefixes.setdefault(name[:5], []).append(name)
+            # Names that differ from a word only by its first letter ("sellcept").
+            self._tails.setdefault(name[1:], name)
+        self._cache: dict[str, tuple[str, str] | None] = {}
+
+    def clear_cache(self) -> None:
+        """Forget the words looked up so far."""
+        self._cache.clear()
+
+    def unglue(self, word: str) -> str:
+        """Split a covered name glued to the next word ("imuransideeffects")."""
+        if len(word) < 8 or (word,) in self.names or word in self._vocabulary:
+            return word
+        for name in self._glue_prefixes.get(word[:5], ()):
+            if word.startswith(name) and len(word) - len(name) >= 3:
+                return f"{name} {word[len(name) :]}"
+        return word
+
+    def find(self, words: tuple[str, ...]) -> NamesFound:
+        """Read the names of a message's words (already folded and stemmed)."""
+        found = NamesFound(used=[False] * len(words), other=[False] * len(words))
+        used, other = found.used, found.other
+        # Multi-word names first ("mycophenolate mofetil", "cyclosporin a"), then
+        # names written as two words ("cell cept"), then single words.
+        for size in (3, 2):
+            for i in range(len(words) - size + 1):
+                if any(used[i : i + size]):
+                    continue
+                chunk = words[i : i + size]
+                joined = ("".join(chunk),)
+                drug = self.names.get(chunk) or self.names.get(joined)
+                other_name = self.other_names.get(chunk) or self.other_names.get(joined)
+                if drug is not None:
+                    found.drugs.append(drug)
+                    used[i : i + size] = [True] * size
+                elif other_name is not None:
+                    found.others.append(other_name)
+                    other[i : i + size] = [True] * size
+        for i, word in enumerate(words):
+            if used[i] or other[i]:
+                continue
+            drug = self.names.get((word,))
+            if drug is not None:
+                found.drugs.append(drug)
+                used[i] = True
+                continue
+            other_name = self.other_names.get((word,))
+            if other_name is not None:
+                found.others.append(other_name)
+                other[i] = True
+                continue
+            fuzzy = self.fuzzy(word)
+            if fuzzy is not None:
+                if fuzzy[0] == "covered":
+                    found.drugs.append(fuzzy[1])
+                    used[i] = True
+                else:
+                    found.others.append(fuzzy[1])
+                    other[i] = True
+        self._voice_typed(words, found)
+        return found
+
+    def _voice_typed(self, words: tuple[str, ...], found: NamesFound) -> None:
+        """Read a name cut into pieces by voice typing ("sigh row limus", "cell sept")."""
+        used, other = found.used, found.other
+        for size in (3, 2):
+            for i in range(len(words) - size + 1):
+                if any(used[i : i + size]) or any(other[i : i + size]):
+                    continue
+                chunk = words[i : i + size]
+                if not all(w.isalpha() for w in chunk):
+                    continue
+                glued = "".join(chunk)
+                # Voice typing keeps a name's first sounds: only pieces that start like
+                # one of our names are worth comparing.
+                if len(glued) < 8 or (
+                    glued[:2] not in self._name_starts and glued[1:3] not in self._name_seconds
+                ):
+                    continue
+                fuzzy = self.fuzzy(glued)
+                if fuzzy is not None and fuzzy[0] == "covered":
+                    found.drugs.append(fuzzy[1])
+                    used[i : i + size] = [True] * size
+
+    def fuzzy(self, word: str) -> tuple[str, str] | None:
+        """Return ("covered", drug id) or ("other", name) for a misspelt drug name."""
+        if word in self._cache:
+            return self._cache[word]
+        result: tuple[str, str] | None = None
+        # No drug name is longer than 30 letters: longer words are never compared.
+        if 5 <= len(word) <= LONGEST_WORD and word not in self._vocabulary and not word.isdigit():
+            limit = edit_limit(word)
+            # A typo rarely changes the first letter: comparing with the names that
+            # share it is both faster and never loses an equally close candidate.
+            covered = process.extractOne(
+                word,
+                self._names_by_letter.get(word[0], ()),
+                scorer=OSA.distance,
+                score_cutoff=limit,
+            ) or self._first_letter_typo(word)
+            # Deciding "covered" is where safety lies: there, every uncovered name
+            # counts, whatever its first letter.
+            others = self._single_others if covered else self._others_by_letter.get(word[0], ())
+            other = process.extractOne(word, others, scorer=OSA.distance, score_cutoff=limit + 1)
+            if covered is not None and (
+                other is None
+                or covered[1] < other[1]
+                # Equally close by edits: the closer by insertions and deletions wins
+                # ("cyclosprine" lost a letter of cyclosporine; it is no cycloserine).
+                or (
+                    covered[1] == other[1]
+                    and Indel.distance(word, covered[0]) < Indel.distance(word, other[0])
+                )
+            ):
+                result = ("covered", self.names[(covered[0],)])
+            elif other is not None and other[1] <= limit:
+                result = ("other", self.other_names.get((other[0],), other[0]))
+            elif word.endswith(self._suffixes) and 7 <= len(word) <= 25:
+                result = ("other", word)
+        if len(self._cache) < 100_000:
+            self._cache[word] = result
+        return result
+
+    def _first_letter_typo(self, word: str) -> tuple[str, float, int] | None:
+        """Return a name that differs from ``word`` only by its first letter ("sellcept")."""
+        name = self._tails.get(word[1:]) if len(word) >= 6 else None
+        return (name, 1, 0) if name is not None else None
+
+    def is_unknown(self, word: str, corrected: str) -> bool:
+        """Return True for a word that is neither ours, nor English, nor a typo of English."""
+        if not 4 <= len(word) <= LONGEST_WORD or not word.isalpha():
+            return False
+        if word != corrected or word in self._vocabulary:
+            return False
+        english = self._english()
+        return not english.is_word(word) and not english.near_word(word)
+
+
+def _by_first_letter(words: Iterable[str]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for word in sorted(set(words)):
+        groups.setdefault(word[0], []).append(word)
+    return groups

@@ -1,0 +1,119 @@
+"""The phrase index: every topic, entry and cue phrase, found word by word in a message.
+
+Phrases are looked up in a hash table, one lookup per word that could start one,
+whatever the size of the knowledge. A word the index does not know is compared
+once with the index's words of reachable length, to forgive a typo ("diziness").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.knowledge import KnowledgeBase
+from bot.lexicon import EnglishWords
+from bot.text import edit_limit, words_of
+
+__all__ = ["LONGEST_WORD", "PhraseHit", "PhraseIndex", "Target"]
+
+MAX_PHRASE_WORDS = 6
+#: No drug name or topic word is longer than this: longer words are never compared.
+LONGEST_WORD = 30
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a phrase points to."""
+
+    kind: str  # "topic", "entry", "general" or "cue"
+    key: str
+    weight: int
+
+
+#: A phrase found in a message: where it starts, how many words, what it points to.
+PhraseHit = tuple[int, int, list[Target]]
+
+
+class PhraseIndex:
+    """Phrases by their words, and the words they are made of (the vocabulary)."""
+
+    def __init__(
+        self, kb: KnowledgeBase, english: Callable[[], EnglishWords], common: Iterable[str]
+    ) -> None:
+        """Index the phrases of every topic, entry, class entry and cue of ``kb``."""
+        self._english = english
+        self.phrases: dict[tuple[str, ...], list[Target]] = {}
+        self._indexed: set[tuple[tuple[str, ...], str, str]] = set()
+        for topic in kb.topics:
+            self._add(topic.phrases, "topic", topic.id)
+        for drug in kb.drugs:
+            for entry in drug.entries:
+                self._add(entry.phrases, "entry", entry.key)
+        for entry in kb.general:
+            self._add(entry.phrases, "general", entry.topic_id)
+        for cue in kb.language.cues:
+            self._add(cue.phrases, "cue", cue.id)
+        self._indexed.clear()  # only needed while building
+        self._prefixes = frozenset(key[:n] for key in self.phrases for n in range(1, len(key) + 1))
+        phrase_words = {w for key in self.phrases for w in key}
+        #: Every word the bot knows as a word, never a drug name or a typo.
+        self.vocabulary = frozenset(phrase_words | set(common))
+        self._by_letter: dict[tuple[str, int], list[str]] = {}
+        for word in sorted(w for w in phrase_words if len(w) >= 4):
+            self._by_letter.setdefault((word[0], len(word)), []).append(word)
+        self._cache: dict[str, str] = {}
+
+    def _add(self, phrases: Iterable[str], kind: str, key: str) -> None:
+        for phrase in phrases:
+            words = words_of(phrase)
+            if not words:
+                continue
+            phrase_key = words[:MAX_PHRASE_WORDS]
+            if (phrase_key, kind, key) in self._indexed:
+                continue
+            self._indexed.add((phrase_key, kind, key))
+            self.phrases.setdefault(phrase_key, []).append(Target(kind, key, len(words)))
+
+    def clear_cache(self) -> None:
+        """Forget the words looked up so far."""
+        self._cache.clear()
+
+    def correct(self, word: str) -> str:
+        """Return the vocabulary word a misspelt word most likely meant (or the word)."""
+        if word in self.vocabulary or not 5 <= len(word) <= LONGEST_WORD or not word.isalpha():
+            return word
+        if self._english().is_word(word):
+            # "fewer" is a word of its own, never a typo of "fever".
+            return word
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        limit = edit_limit(word)
+        # Only words of a length within reach of ``limit`` edits can be the one meant.
+        best: tuple[str, float, int] | None = None
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            bucket = self._by_letter.get((word[0], length), ())
+            found = process.extractOne(word, bucket, scorer=OSA.distance, score_cutoff=limit)
+            if found is not None and (best is None or found[1] < best[1]):
+                best = found
+        corrected = best[0] if best is not None else word
+        if len(self._cache) < 100_000:
+            self._cache[word] = corrected
+        return corrected
+
+    def hits(self, words: list[str]) -> list[PhraseHit]:
+        """Return every phrase that starts at each word, longest first."""
+        found: list[PhraseHit] = []
+        for i in range(len(words)):
+            for size in range(1, min(MAX_PHRASE_WORDS, len(words) - i) + 1):
+                chunk = tuple(words[i : i + size])
+                if chunk not in self._prefixes:
+                    break
+                targets = self.phrases.get(chunk)
+                if targets:
+                    found.append((i, size, targets))
+        found.sort(key=lambda hit: -hit[1])
+        return found

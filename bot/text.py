@@ -1,0 +1,44 @@
+"""Text normalisation: fold a message into the words every reading stage works on."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["edit_limit", "normalize", "stem", "words_of"]
+
+
+def normalize(text: str) -> str:
+    """Fold a question to lowercase words and digits separated by single spaces.
+
+    Args:
+        text: any Unicode text.
+
+    Returns:
+        The folded text; apostrophes vanish inside words ("john's" -> "johns").
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub("[\u2019'`\u00b4]", "", text)
+    text = re.sub(r"[^\w]+|_", " ", text)
+    return " ".join(text.split())
+
+
+def words_of(phrase: str) -> tuple[str, ...]:
+    """Return a phrase's words, folded and stemmed as a message's words are."""
+    return tuple(stem(w) for w in normalize(phrase).split())
+
+
+def stem(word: str) -> str:
+    """Drop a plural ``s`` so that "kidneys" meets "kidney" (never on "-us", "-is", "-ss")."""
+    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def edit_limit(word: str) -> int:
+    """How many typing mistakes a word of this length may carry and still be recognised."""
+    if len(word) >= 12:
+        return 3
+    if len(word) >= 8:
+        return 2
+    return 1
