@@ -283,3 +283,52 @@ def test_a_bad_log_level_is_a_configuration_error(
     assert capsys.readouterr().err == (
         "configuration error: LOG_LEVEL is 'verbose'; use DEBUG, INFO, WARNING or ERROR\n"
     )
+
+
+# -------------------------------------------------------------------- init-knowledge
+
+
+def test_init_knowledge_copies_the_shipped_knowledge_into_a_new_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "editable" / "knowledge"
+
+    status = main(["init-knowledge", str(target)])
+
+    out = capsys.readouterr().out
+    assert status == 0
+    shipped = sorted(
+        p.name for p in (ROOT / "knowledge").iterdir() if p.suffix in {".yaml", ".json", ".md"}
+    )
+    assert sorted(p.name for p in target.iterdir()) == shipped
+    for name in shipped:
+        assert (target / name).read_bytes() == (ROOT / "knowledge" / name).read_bytes()
+    assert out.splitlines() == [
+        f"copied {len(shipped)} files from {ROOT / 'knowledge'} to {target}",
+        f"now set KNOWLEDGE_PATH={target.resolve()}",
+    ]
+    # The copy is a knowledge folder the bot answers from.
+    assert main(["check", "--strict", str(target)]) == 0
+
+
+def test_init_knowledge_never_overwrites_a_folder_holding_knowledge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "ours.yaml").write_text("edited by an admin\n", encoding="utf-8")
+
+    status = main(["init-knowledge", str(tmp_path)])
+
+    assert status == 1
+    assert capsys.readouterr().err == (
+        f"{tmp_path} already holds knowledge (ours.yaml); nothing copied\n"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["ours.yaml"]
+    assert (tmp_path / "ours.yaml").read_text(encoding="utf-8") == "edited by an admin\n"
+
+
+def test_init_knowledge_refuses_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text("x", encoding="utf-8")
+
+    assert main(["init-knowledge", str(file)]) == 1
+    assert capsys.readouterr().err == f"{file} is a file; give a folder\n"

@@ -27,13 +27,13 @@ from telegram.ext import Application
 from bot.live import LiveKnowledge
 from bot.settings import Settings
 from bot.telegram_app import COMMANDS, build_application
+from tests.conftest import barrier, wait_delivered
 from tests.fake_bot_api import DEFAULT_USER_ID, ApiCall, FakeBotApi, JSONDict
 
 KNOWLEDGE_SOURCE = Path(__file__).resolve().parent.parent / "knowledge" / "immunosuppressants.yaml"
 USER = DEFAULT_USER_ID
 OTHER_USER = 2002
 ADMIN = 777
-BARRIER_DATA = "e:barrier.none"
 WAIT = 10.0
 
 DRUGS = {
@@ -154,16 +154,7 @@ class Bot:
 
     async def messages(self, mark: int, chat_id: int = USER, count: int = 1) -> list[ApiCall]:
         """Wait for ``count`` delivered messages to ``chat_id`` since ``mark``."""
-
-        def delivered(call: ApiCall) -> bool:
-            return (
-                call.method == "sendMessage"
-                and call.status == 200
-                and call.params.get("chat_id") == chat_id
-            )
-
-        delivered.__name__ = f"delivered_to_{chat_id}"
-        calls = await self.server.wait_for_async(delivered, count=count, timeout=WAIT, since=mark)
+        calls = await wait_delivered(self.server, chat_id, since=mark, count=count, timeout=WAIT)
         for call in calls:
             if call.params.get("parse_mode") is not None:
                 assert_html_reply(call)
@@ -189,25 +180,8 @@ class Bot:
         return replies
 
     async def barrier(self, chat_id: int = USER, user_id: int = USER) -> None:
-        """Wait until every update pushed so far to ``chat_id`` has been fully handled.
-
-        A chat's updates are handled in order, error handlers included, so once a
-        button press pushed now is answered, everything pushed before it is done. The
-        press is an outdated button: it is answered with a notice, never a message.
-        """
-        mark = self.mark()
-        update = self.server.push_callback_query(BARRIER_DATA, chat_id=chat_id, user_id=user_id)
-        query_id = update["callback_query"]["id"]
-        self.barrier_ids.add(query_id)
-
-        def answered(call: ApiCall) -> bool:
-            return (
-                call.method == "answerCallbackQuery"
-                and call.status is not None
-                and call.params.get("callback_query_id") == query_id
-            )
-
-        await self.server.wait_for_async(answered, timeout=WAIT, since=mark)
+        """Wait until every update pushed so far to ``chat_id`` has been fully handled."""
+        self.barrier_ids.add(await barrier(self.server, chat_id, user_id))
 
     def sent_since(self, mark: int, method: str = "sendMessage") -> list[ApiCall]:
         """Calls of ``method`` since ``mark``, except the barriers' answers."""
@@ -227,23 +201,30 @@ class Bot:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    tmp_path: Path, edit: Callable[[str], str] | None = None
+    tmp_path: Path,
+    edit: Callable[[str], str] | None = None,
+    *,
+    folder: bool = False,
+    admins: tuple[int, ...] = (ADMIN,),
 ) -> AsyncIterator[Bot]:
     """Run the real application against a fresh fake server, like ``run_polling`` does.
 
     ``post_init`` is only called by ``run_polling``/``run_webhook``, so it is called here
-    in the same order: initialize, post_init, start polling, start.
+    in the same order: initialize, post_init, start polling, start. With ``folder``,
+    KNOWLEDGE_PATH is a folder holding the file, as the admins' set-up has it.
     """
-    path = tmp_path / "immunosuppressants.yaml"
+    path = (tmp_path / "knowledge" if folder else tmp_path) / "immunosuppressants.yaml"
+    path.parent.mkdir(exist_ok=True)
     text = KNOWLEDGE_SOURCE.read_text(encoding="utf-8")
     path.write_text(edit(text) if edit else text, encoding="utf-8")
+    knowledge_path = path.parent if folder else path
     # A short long-poll keeps shutdown (which waits for the current poll) fast.
     with FakeBotApi(max_poll_timeout=0.25) as server:
         settings = Settings.from_env(
             {
                 "TELEGRAM_BOT_TOKEN": server.token,
-                "ADMIN_IDS": str(ADMIN),
-                "KNOWLEDGE_PATH": str(path),
+                "ADMIN_IDS": ",".join(str(a) for a in admins),
+                "KNOWLEDGE_PATH": str(knowledge_path),
                 "TELEGRAM_BASE_URL": server.url,
                 # Anything the bot writes stays in the test's folder.
                 "DATA_PATH": str(tmp_path / "data" / "questions.sqlite3"),
@@ -251,11 +232,11 @@ async def running_bot(
         )
         assert (settings.token, settings.admin_ids, settings.knowledge_path) == (
             server.token,
-            frozenset({ADMIN}),
-            path,
+            frozenset(admins),
+            knowledge_path,
         )
         assert settings.base_url == server.base_url
-        live = LiveKnowledge(path)
+        live = LiveKnowledge(knowledge_path)
         app = build_application(settings, live)
         async with app:
             assert app.post_init is not None
@@ -617,13 +598,15 @@ async def test_reload_with_no_change_says_so(bot: Bot) -> None:
     assert visible(reply).endswith("Changes: 0 added, 0 removed, 0 changed\nno entry changed")
 
 
-async def test_reload_by_a_non_admin_is_refused(bot: Bot) -> None:
+async def test_reload_by_a_non_admin_is_ignored(bot: Bot) -> None:
     before = bot.live.current
     bot.edit_knowledge("phrases: [side effects,", "phrases: [wobbly legs, side effects,")
+    mark = bot.mark()
 
-    [reply] = await bot.command("/reload", user_id=USER)
+    bot.server.push_command("/reload", user_id=USER)
+    await bot.barrier(USER)
 
-    assert visible(reply).startswith("Sorry, only the bot's admins can ")
+    assert bot.sent_since(mark) == []
     assert bot.live.current is before
     still = await bot.ask("imuran wobbly legs")
     assert still.params["text"].startswith("<b>Azathioprine</b>\n")
