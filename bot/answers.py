@@ -65,7 +65,8 @@ def render_plain(answer: Answer) -> str:
         body = section.text
         if section.link:
             body += f"\nMore: {section.link}"
-        paragraphs.append(f"{section.title}\n{body}")
+        # An alert that informs (a count reported) has no title of its own.
+        paragraphs.append(f"{section.title}\n{body}" if section.title else body)
     if answer.kind == "clarify" or (answer.buttons and not answer.sections):
         paragraphs.append("Choose: " + " | ".join(b.label for b in answer.buttons))
     elif answer.buttons:
@@ -161,7 +162,7 @@ def render_html(answer: Answer) -> list[str]:
         body = esc(section.text)
         if section.link:
             body += f'\n<a href="{_attribute(section.link)}">MedlinePlus drug page</a>'
-        paragraphs.append(f"<b>{esc(section.title)}</b>\n{body}")
+        paragraphs.append(f"<b>{esc(section.title)}</b>\n{body}" if section.title else body)
     if answer.caution is not None:
         paragraphs.append(f"<i>{esc(answer.caution.title)}: {esc(answer.caution.text)}</i>")
     if answer.references:

@@ -86,6 +86,8 @@ FLOOD_NOTICE = (
 )
 _MAX_INLINE_RESULTS = 10
 _INLINE_DESCRIPTION_CHARS = 120
+# The title of an inline result that opens with what to do now.
+_URGENT_TITLE = "What to do now"
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -297,7 +299,7 @@ class BotHandlers:
                 results.append(
                     InlineQueryResultArticle(
                         id="urgent",
-                        title="Contact your doctor now",
+                        title=_URGENT_TITLE,
                         description=answer.urgent.text[:_INLINE_DESCRIPTION_CHARS],
                         input_message_content=InputTextMessageContent(
                             render_html(answer)[0],
@@ -310,7 +312,7 @@ class BotHandlers:
                 section = part.sections[0]
                 title = section.title
                 if part.urgent is not None:
-                    title = f"Contact your doctor now - {title}"
+                    title = f"{_URGENT_TITLE} - {title}"
                 results.append(
                     InlineQueryResultArticle(
                         id=section.entry_key[:64],

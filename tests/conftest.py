@@ -9,11 +9,25 @@ from __future__ import annotations
 
 import pytest
 
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.matching import Matcher
 from tests.fake_bot_api import ApiCall, FakeBotApi
 
 #: A button press that names no entry: the bot answers it with a notice, never a message.
 BARRIER_DATA = "e:barrier.none"
 E2E_WAIT = 15.0
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    """The shipped knowledge (facts, alerts and language), loaded once."""
+    return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def matcher(kb: KnowledgeBase) -> Matcher:
+    """The matcher built for the shipped knowledge."""
+    return Matcher.build(kb)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

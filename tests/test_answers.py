@@ -18,21 +18,11 @@ from bot.answers import (
     render_plain,
     split_message,
 )
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 
 MARKER = re.compile(r"\[([A-Za-z0-9_-]+)\]")
 DOSE_AMOUNT = re.compile(r"\b\d+(\.\d+)?\s*(mg|milligrams?|mcg|g)\b", re.IGNORECASE)
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge()
-
-
-@pytest.fixture(scope="module")
-def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher.build(kb)
 
 
 def ask(kb: KnowledgeBase, matcher: Matcher, text: str, context: Context | None = None) -> Answer:

@@ -253,6 +253,38 @@ def test_chat_answers_a_follow_up_from_memory(kb: KnowledgeBase) -> None:
     assert rest.strip() == ""
 
 
+@pytest.mark.parametrize(
+    ("turns", "opens", "absent"),
+    [
+        # The chat's drug, never the drug whose entry holds the phrase ("skin cancer").
+        (
+            ["my daughter takes mycophenolate", "could it cause cancer"],
+            "Mycophenolate",
+            "Sirolimus",
+        ),
+        # "Not covered" holds on the follow-up: no covered drug's facts.
+        (["what about tacrolimus?", "and the interactions?"], "Which medicine", "Grapefruit"),
+        # A topic the sources lack for the drug still keeps the drug for the next turn.
+        (
+            ["how long before cellcept works", "and the side effects?"],
+            "Mycophenolate",
+            "Azathioprine:",
+        ),
+        # A follow-up never picks a drug the chat never named.
+        (["hello", "does it cause cancer"], "Which medicine", "Sirolimus:"),
+        # A red flag in a follow-up opens the reply, whatever came before.
+        (["I take imuran", "plt 9 today"], "Contact your haematology team today", "Azathioprine:"),
+    ],
+)
+def test_chat_conversations_keep_the_right_drug(turns: list[str], opens: str, absent: str) -> None:
+    result = run_bot("chat", stdin="".join(f"{turn}\n" for turn in turns))
+
+    assert result.returncode == 0, result.stderr
+    last = re.split(r"^> ", result.stdout, flags=re.MULTILINE)[len(turns)]
+    assert last.startswith(opens), last[:200]
+    assert absent not in last
+
+
 def test_follow_up_without_memory_asks_which_medicine(capsys: pytest.CaptureFixture[str]) -> None:
     status = main(["ask", "--json", "and the side effects?"])
 

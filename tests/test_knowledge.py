@@ -127,7 +127,8 @@ def problems_of(path: Path) -> tuple[str, ...]:
 
 def all_answers(kb: KnowledgeBase) -> list[tuple[str, str, tuple[str, ...]]]:
     """Return (key, answer, references) of every answer, caution and urgent included."""
-    return [(e.key, e.answer, e.references) for e in (*kb.entries(), kb.caution, kb.urgent)]
+    everything = (*kb.entries(), kb.caution, kb.urgent, *(a.entry for a in kb.alerts))
+    return [(e.key, e.answer, e.references) for e in everything]
 
 
 # --------------------------------------------------------------------------- the real file

@@ -358,7 +358,7 @@ async def test_sources_longer_than_one_message_is_split(tmp_path: Path) -> None:
     text = "\n".join(r.params["text"] for r in replies)
     ids = re.findall(r"^\[([A-Za-z0-9]+)\] ", text, re.MULTILINE)
     assert ids == [ref.id for ref in b.live.current.kb.references]
-    assert len(ids) == 60 + 65  # the extra ones and the shipped ones
+    assert len(ids) == 60 + 69  # the extra ones and the shipped ones
     assert "[2] Quiquandon I et al." in text
 
 
@@ -405,6 +405,29 @@ async def test_follow_up_remembers_the_drug_per_chat(bot: Bot) -> None:
     ]
 
 
+async def test_conversation_memory_keeps_the_named_drug_and_the_red_flag_first(bot: Bot) -> None:
+    await bot.ask("my daughter takes mycophenolate")
+    follow_up = await bot.ask("could it cause cancer")
+    text = follow_up.params["text"]
+    assert text.startswith("<b>Mycophenolate mofetil: Serious risks</b>")
+    assert "Sirolimus" not in text
+    # Another chat that never named a drug gets no drug's entry for the same words.
+    elsewhere = await bot.ask("could it cause cancer", user_id=OTHER_USER)
+    assert "Mycophenolate mofetil: Serious risks" not in elsewhere.params["text"]
+    urgent = await bot.ask("plt 9 this morning")
+    assert urgent.params["text"].startswith("\u26a0\ufe0f <b>")
+
+
+async def test_a_crisis_gets_the_crisis_reply_and_nothing_else(bot: Bot) -> None:
+    reply = await bot.ask("how many imuran would it take to be fatal")
+    text = visible(reply)
+    assert "116 123" in text
+    assert "988" in text
+    assert "Azathioprine" not in text
+    assert "dose" not in text
+    assert buttons_of(reply) == []
+
+
 async def test_follow_up_after_a_button_press(bot: Bot) -> None:
     mark = bot.mark()
     bot.server.push_callback_query("d:cyclosporine")
@@ -431,9 +454,12 @@ async def test_red_flag_puts_contact_your_doctor_first(bot: Bot) -> None:
     reply = await bot.ask("fever and chills on azathioprine")
 
     text = reply.params["text"]
-    assert re.match(r"(?:\u26a0\ufe0f?\s*)?<b>Contact your doctor now", text), text[:80]
+    # The fever's own instruction, in bold, before any fact.
+    assert text.startswith("\u26a0\ufe0f <b>Contact your doctor or haematology team today"), text[
+        :80
+    ]
     assert "<b>Azathioprine: Side effects</b>" in text
-    assert text.index("Contact your doctor now") < text.index("Azathioprine: Side effects")
+    assert text.index("haematology team today") < text.index("Azathioprine: Side effects")
 
 
 @pytest.mark.parametrize(
@@ -562,10 +588,13 @@ async def test_inline_red_flag_keeps_contact_your_doctor(bot: Bot) -> None:
     params = await _inline(bot, "fever and chills on azathioprine")
 
     results: list[JSONDict] = params["results"]
-    assert [r["id"] for r in results] == ["azathioprine.side-effects"]  # holds today
+    assert "azathioprine.side-effects" in [r["id"] for r in results]
     for result in results:
+        assert result["title"].startswith("What to do now - ")
         text = result["input_message_content"]["message_text"]
-        assert re.match(r"(?:\u26a0\ufe0f?\s*)?<b>Contact your doctor now", text), text[:80]
+        assert text.startswith(
+            "\u26a0\ufe0f <b>Contact your doctor or haematology team today about a fever"
+        ), text[:80]
 
 
 # --------------------------------------------------------------------------- reload
@@ -805,9 +834,11 @@ async def test_inline_red_flag_without_a_drug_offers_the_advice(bot: Bot) -> Non
     bot.server.push_inline_query("i have a fever")
     [call] = await bot.server.wait_for_async("answerInlineQuery", timeout=WAIT, since=mark)
     [result] = call.params["results"]
-    assert result["title"] == "Contact your doctor now"
+    assert result["title"] == "What to do now"
     text = result["input_message_content"]["message_text"]
-    assert text.startswith("\u26a0\ufe0f <b>Contact your doctor now")
+    assert text.startswith(
+        "\u26a0\ufe0f <b>Contact your doctor or haematology team today about a fever"
+    )
 
 
 async def test_a_button_too_old_to_acknowledge_is_still_answered(bot: Bot) -> None:
