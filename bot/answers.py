@@ -33,6 +33,7 @@ __all__ = [
     "answer_for_callback",
     "answer_per_section",
     "answer_question",
+    "checked_line",
     "compose_answer",
     "drug_buttons",
     "render_html",
@@ -64,7 +65,8 @@ def render_plain(answer: Answer) -> str:
         body = section.text
         if section.link:
             body += f"\nMore: {section.link}"
-        paragraphs.append(f"{section.title}\n{body}")
+        # An alert that informs (a count reported) has no title of its own.
+        paragraphs.append(f"{section.title}\n{body}" if section.title else body)
     if answer.kind == "clarify" or (answer.buttons and not answer.sections):
         paragraphs.append("Choose: " + " | ".join(b.label for b in answer.buttons))
     elif answer.buttons:
@@ -76,8 +78,39 @@ def render_plain(answer: Answer) -> str:
         for ref in answer.references:
             link = f" {ref.link}" if ref.link else ""
             lines.append(f"[{ref.id}] {ref.citation}{link}")
+        if answer.checked:
+            lines.append(checked_line(answer.checked))
         paragraphs.append("\n".join(lines))
     return "\n\n".join(paragraphs)
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def checked_line(checked: str) -> str:
+    """Say when the facts shown were last compared with their sources, as NHS pages do.
+
+    Args:
+        checked: a month as ``YYYY-MM``.
+
+    Returns:
+        "Checked against these sources: November 2026".
+    """
+    year, _, month = checked.partition("-")
+    return f"Checked against these sources: {_MONTHS[int(month) - 1]} {year}"
 
 
 def esc(text: str) -> str:
@@ -129,12 +162,20 @@ def render_html(answer: Answer) -> list[str]:
         body = esc(section.text)
         if section.link:
             body += f'\n<a href="{_attribute(section.link)}">MedlinePlus drug page</a>'
-        paragraphs.append(f"<b>{esc(section.title)}</b>\n{body}")
+        paragraphs.append(f"<b>{esc(section.title)}</b>\n{body}" if section.title else body)
     if answer.caution is not None:
         paragraphs.append(f"<i>{esc(answer.caution.title)}: {esc(answer.caution.text)}</i>")
     if answer.references:
-        paragraphs.append(render_sources_html(answer.references))
+        # Folded away: on a phone, a dozen citations would drown a short answer.
+        sources = render_sources_html(answer.references)
+        if answer.checked:
+            sources += f"\n{esc(checked_line(answer.checked))}"
+        paragraphs.append(f"{_QUOTE_OPEN}{sources}{_QUOTE_CLOSE}")
     return split_message("\n\n".join(_untag_long_lines(p) for p in paragraphs))
+
+
+_QUOTE_OPEN = "<blockquote expandable>"
+_QUOTE_CLOSE = "</blockquote>"
 
 
 _TAG_RE = re.compile(r"<[^>]*>")
@@ -157,7 +198,9 @@ def split_message(text: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> list[str]:
     """Split a message into parts of at most ``limit`` characters.
 
     Splits between paragraphs first, then between lines, then between words, so
-    that markup, which never spans a line, stays balanced in every part.
+    that markup, which never spans a line, stays balanced in every part. The one
+    tag that spans lines, the expandable blockquote of the sources, is closed at the
+    end of a part and opened again at the start of the next.
 
     Args:
         text: the message (HTML or plain).
@@ -166,8 +209,28 @@ def split_message(text: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> list[str]:
     Returns:
         The parts, none longer than ``limit`` (one part for a short text).
     """
-    parts = [p for p in _split(text, limit, ("\n\n", "\n", " ")) if p.strip()]
+    quoted = _QUOTE_OPEN in text
+    # Room for the closing and reopening tags a cut blockquote needs.
+    room = limit - len(_QUOTE_OPEN) - len(_QUOTE_CLOSE) if quoted and len(text) > limit else limit
+    parts = [p for p in _split(text, room, ("\n\n", "\n", " ")) if p.strip()]
+    if quoted:
+        parts = _close_quotes(parts)
     return parts or [text[:limit]]
+
+
+def _close_quotes(parts: list[str]) -> list[str]:
+    """Close a blockquote left open at the end of a part, and reopen it in the next."""
+    balanced: list[str] = []
+    open_quote = False
+    for part in parts:
+        text = part
+        if open_quote:
+            text = _QUOTE_OPEN + text.lstrip("\n")
+        open_quote = text.count(_QUOTE_OPEN) > text.count(_QUOTE_CLOSE)
+        if open_quote:
+            text = text.rstrip("\n") + _QUOTE_CLOSE
+        balanced.append(text)
+    return balanced
 
 
 def _split(text: str, limit: int, separators: tuple[str, ...]) -> list[str]:

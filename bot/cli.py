@@ -1,4 +1,4 @@
-"""The command line: ``ask``, ``chat``, ``check``, ``diff`` and ``run``."""
+"""The command line: ask, chat, check, diff, stats, init-knowledge and run."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -21,6 +22,9 @@ from bot.review import review_knowledge
 __all__ = ["main"]
 
 logger = logging.getLogger(__name__)
+
+#: What ``init-knowledge`` copies: the knowledge, its schema and its editors' guide.
+_SHIPPED = frozenset({".yaml", ".json", ".md"})
 
 
 def _knowledge_path(value: str | None) -> Path:
@@ -152,6 +156,28 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init_knowledge(args: argparse.Namespace) -> int:
+    target = Path(args.dir)
+    source = DEFAULT_KNOWLEDGE_PATH
+    files = sorted(p for p in source.iterdir() if p.is_file() and p.suffix in _SHIPPED)
+    if target.exists() and not target.is_dir():
+        print(f"{target} is a file; give a folder", file=sys.stderr)
+        return 1
+    existing = sorted(p.name for p in target.glob("*.yaml")) if target.is_dir() else []
+    if existing:
+        print(
+            f"{target} already holds knowledge ({', '.join(existing)}); nothing copied",
+            file=sys.stderr,
+        )
+        return 1
+    target.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        shutil.copyfile(file, target / file.name)
+    print(f"copied {len(files)} files from {source} to {target}")
+    print(f"now set KNOWLEDGE_PATH={target.resolve()}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     # Imported here so that ask/check work without touching the Telegram stack.
     from telegram.error import TelegramError
@@ -215,6 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--data", help="the question log (default: DATA_PATH)")
     stats.set_defaults(handler=_stats)
+
+    init = commands.add_parser(
+        "init-knowledge",
+        help="copy the knowledge shipped with the bot into a folder the admins can edit",
+    )
+    init.add_argument("dir", help="the folder (created if missing; must hold no *.yaml yet)")
+    init.set_defaults(handler=_init_knowledge)
 
     run = commands.add_parser("run", help="start the Telegram bot (configured by environment)")
     run.set_defaults(handler=_run)

@@ -48,6 +48,8 @@ class Section:
     link: str | None = None
     cites: tuple[str, ...] = ()
     """Reference ids, for a section made of several entries (the alerts)."""
+    checked: str | None = None
+    """``YYYY-MM``: when the entry was last compared with its sources."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,11 @@ class Answer:
     subject: tuple[str, ...] = ()
     """Drug ids asked about that the reply had no entry for ("how long before cellcept
     works"): a follow-up still leans on them."""
+
+    @property
+    def checked(self) -> str | None:
+        """Return the oldest ``checked`` month of the entries shown (``YYYY-MM``), if any."""
+        return min((s.checked for s in self.sections if s.checked), default=None)
 
     @property
     def context(self) -> Context | None:
@@ -469,6 +476,7 @@ class _AnswerBuilder:
                 entry_key=entry.key,
                 drug_id=entry.drug_id,
                 link=link,
+                checked=entry.checked,
             )
         )
         return True
@@ -509,7 +517,8 @@ class _AnswerBuilder:
             self.add_entry(entry)
             class_wide = self.kb.general_entry(entry.topic_id)
             if class_wide is not None and entry.topic_id in roles.class_wide:
-                self.add_entry(class_wide, f"{drug.name}: {class_wide.title}")
+                # Said once, under its own title: it speaks for every drug of the class.
+                self.add_entry(class_wide)
             if entry.topic_id in roles.listing:
                 self._say_unmentioned(drug, entry)
         answered = bool(chosen)
@@ -610,7 +619,13 @@ class _AnswerBuilder:
 
 
 def _section(entry: Entry, title: str) -> Section:
-    return Section(title=title, text=entry.answer, entry_key=entry.key, drug_id=entry.drug_id)
+    return Section(
+        title=title,
+        text=entry.answer,
+        entry_key=entry.key,
+        drug_id=entry.drug_id,
+        checked=entry.checked,
+    )
 
 
 def _references(kb: KnowledgeBase, parts: Iterable[Entry | Section]) -> tuple[Reference, ...]:

@@ -13,7 +13,7 @@ from bot.language import Cue, Language
 from bot.phrase_index import PhraseHit
 from bot.text import words_of
 
-__all__ = ["CueReader"]
+__all__ = ["CueReader", "platelet_value"]
 
 # Words around a drug's name that are never a dose verb themselves.
 _POSSESSIVES = ("my", "the", "his", "her")
@@ -82,7 +82,7 @@ class CueReader:
         if cue.below is None:
             return True
         count = found.groupdict().get("count")
-        return count is not None and _platelet_value(count) < cue.below
+        return count is not None and platelet_value(count) < cue.below
 
     def quieted(self, fired: set[str]) -> bool:
         """Return True when a sentence's cues say its red flags are past, over or asked about."""
@@ -156,7 +156,7 @@ class CueReader:
         return named_twice or any(p.search(between) for p in self._switch)
 
 
-def _platelet_value(count: str) -> float:
+def platelet_value(count: str) -> float:
     """Read "9", "11k" or "11 000" as a count in x10^9/L (11,000 per microlitre is 11)."""
     digits = count.removesuffix("k").replace(" ", "")
     value = float(digits) if digits.isdigit() else float("inf")

@@ -30,7 +30,21 @@ __all__ = [
     "load_knowledge",
 ]
 
-DEFAULT_KNOWLEDGE_PATH = Path(__file__).resolve().parent.parent / "knowledge"
+
+def _default_knowledge_path() -> Path:
+    """The knowledge shipped with the bot: inside the installed package, or the checkout's.
+
+    A regular install (``pip install .``, a wheel) carries the knowledge as
+    ``bot/bundled_knowledge/``; a source checkout and an editable install read the
+    repository's ``knowledge/`` folder, where the admins edit it.
+    """
+    package = Path(__file__).resolve().parent
+    bundled = package / "bundled_knowledge"
+    return bundled if bundled.is_dir() else package.parent / "knowledge"
+
+
+#: The knowledge folder used when ``KNOWLEDGE_PATH`` is not set.
+DEFAULT_KNOWLEDGE_PATH = _default_knowledge_path()
 #: The language file read with a knowledge file that brings no language of its own.
 DEFAULT_LANGUAGE_FILE = DEFAULT_KNOWLEDGE_PATH / "language.yaml"
 _LANGUAGE_PARTS = ("vocabulary", "cues")
@@ -57,7 +71,7 @@ _DOSE_UNIT = (
     r"|millilit(?:re|er)s?|mmol|iu"
 )
 _DOSE_RE = re.compile(
-    rf"\d\s*(?:{_DOSE_UNIT})(?![\w\u00b5\u03bc])"
+    rf"(?<![\d.,])\d[\d.,]*\s*(?:{_DOSE_UNIT})(?![\w\u00b5\u03bc])"
     r"|(?<![\w\u00b5\u03bc])(?:mg|mcg|\u00b5g|\u03bcg|ng/ml|mg/kg|ml|milligrams?|micrograms?"
     r"|nanograms?|millilit(?:re|er)s?)(?![\w\u00b5\u03bc])"
     r"|\b(?:\d+|one|two|three|four|five|six|half an?|half)\s+(?:tablets?|capsules?|pills?)\b",

@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answers import Answer, Context, answer_question
 from bot.changes import KnowledgeChanges, diff_knowledge
 from bot.cue_examples import cue_example_problems
-from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.knowledge import KnowledgeBase, KnowledgeError, knowledge_files, load_knowledge
 from bot.matching import Matcher
 
-__all__ = ["LiveKnowledge", "LoadedKnowledge"]
+__all__ = ["LiveKnowledge", "LoadedKnowledge", "knowledge_version"]
 
 logger = logging.getLogger(__name__)
+_VERSION_ATTEMPTS = 3
+
+
+def knowledge_version(path: Path) -> str:
+    """A short fingerprint of the knowledge files on disk: their names and bytes.
+
+    Two loads of the same files have the same version; any edit, added or removed
+    file gives another one.
+
+    Raises:
+        KnowledgeError: the path holds no knowledge file or cannot be read.
+    """
+    digest = hashlib.sha256()
+    try:
+        for file in knowledge_files(path):
+            content = file.read_bytes()
+            digest.update(f"{file.name}\0{len(content)}\0".encode())
+            digest.update(content)
+    except OSError as error:
+        raise KnowledgeError([f"{path}: cannot read: {error.strerror or error}"]) from error
+    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -24,6 +47,10 @@ class LoadedKnowledge:
 
     kb: KnowledgeBase
     matcher: Matcher
+    version: str = ""
+    """The fingerprint of the files this was loaded from (:func:`knowledge_version`)."""
+    loaded_at: float = 0.0
+    """When it was loaded (unix time)."""
 
     @classmethod
     def load(cls, path: Path) -> LoadedKnowledge:
@@ -33,12 +60,18 @@ class LoadedKnowledge:
             KnowledgeError: with every problem of the file, including every cue
                 example that does not behave as written.
         """
-        kb = load_knowledge(path)
+        for _ in range(_VERSION_ATTEMPTS):
+            # The version is taken before and after loading: equal, the files did not
+            # change in between and the version names exactly what was loaded.
+            before = knowledge_version(path)
+            kb = load_knowledge(path)
+            if knowledge_version(path) == before:
+                break
         matcher = Matcher.build(kb)
         problems = cue_example_problems(matcher)
         if problems:
             raise KnowledgeError(problems)
-        return cls(kb, matcher)
+        return cls(kb, matcher, before, time.time())
 
     def answer(self, text: str, context: Context | None = None) -> Answer:
         """Answer one question from this knowledge."""
@@ -62,6 +95,12 @@ class LiveKnowledge:
     def current(self) -> LoadedKnowledge:
         """The knowledge to answer from now."""
         return self._current
+
+    def health(self) -> dict[str, str]:
+        """What a health check reports: the live version and when it was loaded (UTC)."""
+        current = self._current
+        loaded = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(current.loaded_at))
+        return {"knowledge_version": current.version, "knowledge_loaded_at": loaded}
 
     def reload(self) -> KnowledgeChanges:
         """Load the file again and, only if all of it is valid, serve it from now on.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import date
 from itertools import combinations
 
 from rapidfuzz.distance import OSA
@@ -17,7 +18,10 @@ from rapidfuzz.distance import OSA
 from bot.knowledge import MARKER_RE, Entry, KnowledgeBase
 from bot.matching import edit_limit, normalize
 
-__all__ = ["review_knowledge"]
+__all__ = ["CHECK_AGAIN_AFTER_MONTHS", "review_knowledge"]
+
+#: An entry not compared with its sources for this long is due for a check.
+CHECK_AGAIN_AFTER_MONTHS = 12
 
 # A sentence ends at . ! or ? followed by a space, or at the end of the text.
 _SENTENCE_RE = re.compile(r"[^.!?]+(?:[.!?]+(?=\s|$)|$)")
@@ -37,15 +41,22 @@ def _uncited_sentences(entry: Entry, advice: tuple[str, ...]) -> list[str]:
     ]
 
 
-def review_knowledge(kb: KnowledgeBase) -> tuple[str, ...]:
+def _months_since(checked: str, today: date) -> int:
+    year, _, month = checked.partition("-")
+    return (today.year - int(year)) * 12 + today.month - int(month)
+
+
+def review_knowledge(kb: KnowledgeBase, today: date | None = None) -> tuple[str, ...]:
     """List the warnings for a knowledge base, each as ``path:line: warning: message``.
 
     Args:
         kb: a knowledge base that loaded without errors.
+        today: the date to measure the age of ``checked`` dates from (default: today).
 
     Returns:
         The warnings, in file order of the things they name.
     """
+    today = today or date.today()
     warnings: list[str] = []
     everything = (*kb.entries(), kb.caution, kb.urgent, *(a.entry for a in kb.alerts))
     advice = tuple(f"{normalize(o)} " for o in kb.language.advice_openings)
@@ -61,6 +72,20 @@ def review_knowledge(kb: KnowledgeBase) -> tuple[str, ...]:
             warnings.append(
                 f"{entry.where}: warning: {entry.key}: sentence without a citation marker: "
                 f"{shown!r}"
+            )
+
+    # The caution and the red flags are the project's own wording, checked with the
+    # code that uses them; every answer a question can reach needs its date.
+    for entry in kb.entries():
+        if entry.checked is None:
+            warnings.append(
+                f"{entry.where}: warning: {entry.key}: no 'checked' date: compare it with its "
+                "sources, then add checked: YYYY-MM"
+            )
+        elif _months_since(entry.checked, today) >= CHECK_AGAIN_AFTER_MONTHS:
+            warnings.append(
+                f"{entry.where}: warning: {entry.key}: last checked {entry.checked}, "
+                f"{CHECK_AGAIN_AFTER_MONTHS} months ago or more: compare it with its sources again"
             )
 
     for topic in kb.topics:

@@ -9,42 +9,40 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import re
 import signal
 import sqlite3
 import threading
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
-    LinkPreviewOptions,
     Message,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
+from bot.admin import ADMIN_COMMANDS, AdminHandlers
 from bot.answers import (
     Answer,
-    Button,
     answer_for_callback,
     answer_per_section,
     drug_buttons,
@@ -56,11 +54,14 @@ from bot.conversation import ConversationMemory
 from bot.delivery import Delivery, DeliveryProcessor, build_bot
 from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeError
+from bot.knowledge_store import KnowledgeStore
 from bot.lexicon import english_words
 from bot.live import LiveKnowledge
 from bot.matching import normalize
 from bot.records import QuestionLog
 from bot.settings import Settings
+from bot.telegram_send import NO_PREVIEW as _NO_PREVIEW
+from bot.telegram_send import send_html as _send
 from bot.webhook import serve_webhook
 
 __all__ = [
@@ -80,63 +81,14 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("drugs", "The medicines covered"),
     ("sources", "All references the answers cite"),
 )
-ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("reload", "Reload the knowledge file (admins)"),
-    ("stats", "Questions of the last 7 days (admins)"),
-    ("unanswered", "Latest unanswered questions (admins)"),
-)
 FLOOD_NOTICE = (
     "You are sending messages faster than I can answer them well. Please wait a few "
     "seconds, then ask again, one question at a time."
 )
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_SEND_ATTEMPTS = 3
-_SEND_RETRY_DELAY = 0.5
 _MAX_INLINE_RESULTS = 10
 _INLINE_DESCRIPTION_CHARS = 120
-
-
-def _keyboard(buttons: Sequence[Button], vote_token: str | None) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(b.label, callback_data=b.data)] for b in buttons]
-    if vote_token is not None:
-        rows.append(
-            [
-                InlineKeyboardButton("\U0001f44d Helpful", callback_data=f"v:{vote_token}:1"),
-                InlineKeyboardButton("\U0001f44e Not helpful", callback_data=f"v:{vote_token}:0"),
-            ]
-        )
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
-async def _send(
-    message: Message,
-    parts: Sequence[str],
-    buttons: Sequence[Button] = (),
-    vote_token: str | None = None,
-) -> None:
-    """Send the parts of a reply in order; the buttons go under the last part."""
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        for attempt in range(_SEND_ATTEMPTS):
-            try:
-                await message.reply_text(
-                    part,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=_NO_PREVIEW,
-                    reply_markup=_keyboard(buttons, vote_token) if last else None,
-                    do_quote=False,
-                )
-                break
-            except (BadRequest, TimedOut):
-                # A bad request fails again; a timed-out one may have been delivered.
-                raise
-            except NetworkError as error:
-                # A 5xx or a dropped connection: the message did not go out; try again
-                # shortly, a bounded number of times.
-                if attempt == _SEND_ATTEMPTS - 1:
-                    raise
-                logger.warning("sending failed (%s); retrying", error)
-                await asyncio.sleep(_SEND_RETRY_DELAY * (attempt + 1))
+# The title of an inline result that opens with what to do now.
+_URGENT_TITLE = "What to do now"
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -189,18 +141,28 @@ class BotHandlers:
         self.flood = FloodGuard()
         self.log = log or QuestionLog(settings.data_path, settings.retention_days)
 
-    def _is_admin(self, update: Update) -> bool:
-        user = update.effective_user
-        return user is not None and user.id in self.settings.admin_ids
+    async def flood_gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop a user's message before any handler when they send too many too fast.
 
-    async def _refuse_non_admin(self, update: Update, command: str) -> bool:
-        """Refuse an admin command to anyone else; return True when refused."""
-        if self._is_admin(update):
-            return False
-        logger.warning("refused /%s from a non-admin user", command)
-        if update.effective_message is not None:
-            await _send(update.effective_message, ["Sorry, only the bot's admins can do that."])
-        return True
+        Registered in group -1: raising ApplicationHandlerStop keeps every other
+        handler from seeing the update. The first message over the limit gets one notice.
+        """
+        message, user = update.message, update.effective_user
+        if message is None or user is None:
+            return
+        verdict = self.flood.check(user.id)
+        if verdict is Verdict.ANSWER:
+            return
+        if verdict is Verdict.NOTIFY:
+            logger.info("a user is flooding; answering again once they slow down")
+            await _send(message, [FLOOD_NOTICE])
+        raise ApplicationHandlerStop
+
+    async def ignore_admin_command(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        """Log an admin command from someone else; they get no reply, as for any unknown one."""
+        logger.warning("ignored an admin command from a non-admin user")
 
     async def _reply(self, message: Message, answer: Answer, question: str | None) -> None:
         """Log an answer privately, then send it; a broken log never holds a reply back."""
@@ -271,68 +233,12 @@ class BotHandlers:
         sources = render_sources_html(self.live.current.kb.references)
         await _send(update.effective_message, split_message(sources))
 
-    async def reload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Reload the knowledge file (admins only)."""
-        message = update.effective_message
-        if message is None or await self._refuse_non_admin(update, "reload"):
-            return
-        try:
-            changes = await asyncio.to_thread(self.live.reload)
-        except KnowledgeError as error:
-            problems = "\n".join(html.escape(p) for p in error.problems)
-            text = (
-                f"<b>Reload failed</b>: {len(error.problems)} problem(s). "
-                f"I keep serving the previous knowledge.\n{problems}"
-            )
-            await _send(message, split_message(text))
-            return
-        summary = self.live.current.kb.summary()
-        details = "\n".join(html.escape(line) for line in changes.lines()) or "no entry changed"
-        text = (
-            f"<b>Knowledge reloaded</b>: {html.escape(summary)}.\n"
-            f"Changes: {html.escape(changes.summary())}\n{details}"
-        )
-        await _send(message, split_message(text))
-
-    async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Show the last 7 days of questions (admins only)."""
-        message = update.effective_message
-        if message is None or await self._refuse_non_admin(update, "stats"):
-            return
-        days = 7
-        if context.args and re.fullmatch(r"[0-9]{1,4}", context.args[0]):
-            days = max(1, min(int(context.args[0]), 3650))
-        stats = await asyncio.to_thread(self.log.stats, days)
-        text = "<b>Statistics</b>\n" + "\n".join(html.escape(line) for line in stats.lines())
-        await _send(message, split_message(text))
-
-    async def unanswered(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """List the latest unanswered questions (admins only)."""
-        message = update.effective_message
-        if message is None or await self._refuse_non_admin(update, "unanswered"):
-            return
-        rows = await asyncio.to_thread(self.log.unanswered, 20)
-        if not rows:
-            await _send(message, ["No unanswered questions recorded."])
-            return
-        lines = ["<b>Latest unanswered questions</b>"]
-        for row in rows:
-            lines.append(f"{row.when}: {html.escape(row.question)}")
-        await _send(message, split_message("\n".join(lines)))
-
     # -- questions -----------------------------------------------------------------------
 
     async def question(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Answer a free-text question."""
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or message.text is None:
-            return
-        user = update.effective_user
-        verdict = self.flood.check(user.id if user is not None else chat.id)
-        if verdict is not Verdict.ANSWER:
-            if verdict is Verdict.NOTIFY:
-                logger.info("a user is flooding; answering again once they slow down")
-                await _send(message, [FLOOD_NOTICE])
             return
         answer = self.live.current.answer(message.text, self.memory.recall(chat.id))
         self.memory.after(chat.id, answer)
@@ -394,7 +300,7 @@ class BotHandlers:
                 results.append(
                     InlineQueryResultArticle(
                         id="urgent",
-                        title="Contact your doctor now",
+                        title=_URGENT_TITLE,
                         description=answer.urgent.text[:_INLINE_DESCRIPTION_CHARS],
                         input_message_content=InputTextMessageContent(
                             render_html(answer)[0],
@@ -407,7 +313,7 @@ class BotHandlers:
                 section = part.sections[0]
                 title = section.title
                 if part.urgent is not None:
-                    title = f"Contact your doctor now - {title}"
+                    title = f"{_URGENT_TITLE} - {title}"
                 results.append(
                     InlineQueryResultArticle(
                         id=section.entry_key[:64],
@@ -520,13 +426,21 @@ def build_application(
     )
     application = builder.build()
     application.bot_data["handlers"] = handlers
+    # Before every other handler: a flooding user's messages go no further.
+    application.add_handler(TypeHandler(Update, handlers.flood_gate), group=-1)
     application.add_handler(CommandHandler("start", handlers.start))
     application.add_handler(CommandHandler("help", handlers.help))
     application.add_handler(CommandHandler("drugs", handlers.drugs))
     application.add_handler(CommandHandler("sources", handlers.sources))
-    application.add_handler(CommandHandler("reload", handlers.reload))
-    application.add_handler(CommandHandler("stats", handlers.stats))
-    application.add_handler(CommandHandler("unanswered", handlers.unanswered))
+    # Admin commands exist for admins only: anyone else's match the handler that
+    # logs and ignores them, so a stranger sees what any unknown command gets: nothing.
+    admins = filters.User(user_id=settings.admin_ids, allow_empty=False)
+    admin = AdminHandlers(live, handlers.log, KnowledgeStore(live))
+    application.bot_data["admin"] = admin
+    admin.register(application, admins)
+    application.add_handler(
+        CommandHandler([name for name, _ in ADMIN_COMMANDS], handlers.ignore_admin_command)
+    )
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.question))
@@ -567,6 +481,7 @@ def run_bot(settings: Settings) -> None:
                 secret=settings.webhook_secret,
                 path=settings.webhook_path,
                 port=settings.port,
+                health=live.health,
             )
         )
     else:

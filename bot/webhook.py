@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import signal
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -25,13 +26,31 @@ from tornado.web import RequestHandler
 
 from bot.delivery import admit_update
 
-__all__ = ["MAX_UPDATE_BYTES", "SECRET_HEADER", "WebhookServer", "serve_webhook"]
+__all__ = ["HEALTH_PATH", "MAX_UPDATE_BYTES", "SECRET_HEADER", "WebhookServer", "serve_webhook"]
 
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # A Telegram update is at most a few kilobytes of JSON; 256 KiB leaves room to spare.
 MAX_UPDATE_BYTES = 256 * 1024
+#: The health check of webhook mode: no secret needed, nothing private in the answer.
+HEALTH_PATH = "/healthz"
+Health = Callable[[], Mapping[str, str]]
+
+
+class _HealthHandler(RequestHandler):
+    """Answer a platform's health check: alive, and which knowledge is live since when."""
+
+    def initialize(self, health: Health | None) -> None:
+        self.health = health
+
+    def get(self) -> None:
+        """Return 200 with the knowledge version and the time it was loaded."""
+        body: dict[str, object] = {"ok": True}
+        if self.health is not None:
+            body.update(self.health())
+        self.set_header("Cache-Control", "no-store")
+        self.finish(body)
 
 
 class _UpdateHandler(RequestHandler):
@@ -86,10 +105,14 @@ class WebhookServer:
         path: str,
         host: str = "0.0.0.0",  # all interfaces: the platform routes the public URL here
         port: int = 8080,
+        health: Health | None = None,
     ) -> None:
         route = f"/{path.strip('/')}"
         tornado_app = TornadoApplication(
-            [(route, _UpdateHandler, {"bot_application": application, "secret": secret})]
+            [
+                (HEALTH_PATH, _HealthHandler, {"health": health}),
+                (route, _UpdateHandler, {"bot_application": application, "secret": secret}),
+            ]
         )
         # Tornado itself refuses bodies over the limit (and never buffers them).
         self._server = HTTPServer(
@@ -119,11 +142,13 @@ async def serve_webhook(
     path: str,
     port: int,
     stop: asyncio.Event | None = None,
+    health: Health | None = None,
 ) -> None:
     """Register the webhook with Telegram and serve updates until stopped.
 
     Stops on SIGINT or SIGTERM (or when ``stop`` is set): no new request is
     accepted, then every update already received is answered before returning.
+    ``GET /healthz`` answers 200 with what ``health`` returns.
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -137,7 +162,7 @@ async def serve_webhook(
             await application.post_init(application)
         await application.start()
         # Listen first, then tell Telegram where to send updates.
-        server = WebhookServer(application, secret, path, port=port)
+        server = WebhookServer(application, secret, path, port=port, health=health)
         server.start()
         logger.info("webhook server listening on port %d", server.port)
         await application.bot.set_webhook(

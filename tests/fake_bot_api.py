@@ -488,6 +488,7 @@ class FakeBotApi:
         self._messages: dict[tuple[int, int], JSONDict] = {}
         self._last_bot_message: dict[int, int] = {}
         self._files: dict[str, tuple[JSONDict, bytes]] = {}
+        self._downloads: list[str] = []
         self._webhook: JSONDict = {}
         self._webhook_origin: str | None = None
         self._webhook_retry_after = 0.2
@@ -517,6 +518,7 @@ class FakeBotApi:
             ("setChatMenuButton", self._set_chat_menu_button),
             ("getChatMenuButton", self._get_chat_menu_button),
             ("getFile", self._get_file),
+            ("sendDocument", self._send_document),
         ):
             self.register_method(name, handler)
         self._methods["getupdates"] = _Method("getUpdates", self._get_updates, blocking=True)
@@ -969,6 +971,41 @@ class FakeBotApi:
         finally:
             connection.close()
 
+    def push_document(
+        self,
+        content: bytes,
+        file_name: str,
+        chat_id: int | None = None,
+        user_id: int = DEFAULT_USER_ID,
+        *,
+        first_name: str = "Ann",
+        username: str | None = None,
+        mime_type: str = "application/x-yaml",
+        caption: str | None = None,
+    ) -> JSONDict:
+        """Enqueue a document message; getFile and the file URL serve ``content``."""
+        with self._cond:
+            number = next(self._file_ids)
+            info: JSONDict = {
+                "file_id": f"BQACAgIAAxkBAAI-fake-document-{number}",
+                "file_unique_id": f"AgAD-document-{number}",
+                "file_size": len(content),
+            }
+            self._files[info["file_id"]] = (
+                {**info, "file_path": f"documents/file_{number}.{file_name.rsplit('.', 1)[-1]}"},
+                content,
+            )
+        extra: JSONDict = {"document": {**info, "file_name": file_name, "mime_type": mime_type}}
+        if caption is not None:
+            extra["caption"] = caption
+        return self._push_user_message(extra, chat_id, user_id, first_name, username)
+
+    @property
+    def downloads(self) -> list[str]:
+        """The ``file_path`` of every file downloaded from the file URL, in order."""
+        with self._cond:
+            return list(self._downloads)
+
     @property
     def pending_updates(self) -> list[JSONDict]:
         """Updates not yet confirmed by a ``getUpdates`` offset."""
@@ -1181,6 +1218,7 @@ class FakeBotApi:
             if token == self.token:
                 for info, content in self._files.values():
                     if info["file_path"] == file_path:
+                        self._downloads.append(file_path)
                         return 200, "application/octet-stream", content
         return self._json_response(404, _error_body(404, "Not Found"))
 
@@ -1371,6 +1409,40 @@ class FakeBotApi:
         return copy.deepcopy(
             self._menu_buttons.get(str(params.get("chat_id", "")), {"type": "default"})
         )
+
+    def _send_document(self, params: JSONDict) -> JSONDict:
+        """Store an uploaded document (readable with :meth:`file_content`) and echo it."""
+        chat = self._chat(_require(params, "chat_id"))
+        upload = params.get("document")
+        if not isinstance(upload, UploadedFile):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        if not upload.data:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        _check_reply_markup(params.get("reply_markup"))
+        number = next(self._file_ids)
+        info: JSONDict = {
+            "file_id": f"BQACAgIAAxkBAAI-sent-document-{number}",
+            "file_unique_id": f"AgAD-sent-document-{number}",
+            "file_size": len(upload.data),
+            "file_name": upload.filename or "document",
+            "mime_type": upload.content_type,
+        }
+        self._files[info["file_id"]] = (
+            {**info, "file_path": f"documents/sent_{number}"},
+            upload.data,
+        )
+        message: JSONDict = {
+            "message_id": next(self._message_ids),
+            "from": dict(self.bot_user),
+            "chat": copy.deepcopy(chat),
+            "date": int(time.time()),
+            "document": info,
+        }
+        if params.get("caption"):
+            message["caption"] = _visible_text(params["caption"], params.get("parse_mode"))
+        self._messages[(chat["id"], message["message_id"])] = message
+        self._last_bot_message[chat["id"]] = message["message_id"]
+        return message
 
     def _get_file(self, params: JSONDict) -> JSONDict:
         file_id = str(_require(params, "file_id"))

@@ -18,21 +18,11 @@ from bot.answers import (
     render_plain,
     split_message,
 )
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 
 MARKER = re.compile(r"\[([A-Za-z0-9_-]+)\]")
 DOSE_AMOUNT = re.compile(r"\b\d+(\.\d+)?\s*(mg|milligrams?|mcg|g)\b", re.IGNORECASE)
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge()
-
-
-@pytest.fixture(scope="module")
-def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher.build(kb)
 
 
 def ask(kb: KnowledgeBase, matcher: Matcher, text: str, context: Context | None = None) -> Answer:
@@ -282,3 +272,76 @@ def test_a_drug_our_answer_speaks_of_gets_no_not_covered_notice(
         "I can't tell whether tacrolimus is safe to take with cyclosporine: my sources do not "
         "cover that combination. Please check with your pharmacist before taking them together."
     )
+
+
+# ------------------------------------------------------------ sources, checked, blockquote
+
+
+def test_plain_answer_lists_every_source_and_when_they_were_checked(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    text = render_plain(ask(kb, matcher, "can i have my flu jab on azathioprine"))
+    sources = text[text.index("Sources:") :]
+    assert "[P9] Kingston Hospital NHS FT: Rheumatology FAQs https://kingstonhospital.nhs.uk" in (
+        sources
+    )
+    assert sources.endswith("\nChecked against these sources: November 2026")
+    assert "<blockquote" not in text
+
+
+def test_checked_line_shows_the_oldest_date_of_the_entries_shown(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    answer = ask(kb, matcher, "imuran and ciclosporin, can i get the yellow fever jab")
+    # Each drug's own entry, and the class-wide one after azathioprine's.
+    assert len(answer.sections) == 3
+    older = replace(answer.sections[1], checked="2025-03")
+    aged = replace(answer, sections=(answer.sections[0], older, answer.sections[2]))
+    assert aged.checked == "2025-03"
+    assert render_plain(aged).endswith("\nChecked against these sources: March 2025")
+    assert render_html(aged)[-1].endswith(
+        "\nChecked against these sources: March 2025</blockquote>"
+    )
+    undated = replace(answer, sections=tuple(replace(s, checked=None) for s in answer.sections))
+    assert "Checked against" not in render_plain(undated)
+
+
+def test_html_answer_folds_the_sources_into_an_expandable_quote(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    messages = render_html(ask(kb, matcher, "grapefruit cyclosporine?"))
+    assert len(messages) == 1
+    body, _, sources = messages[0].partition("\n\n<blockquote expandable><b>Sources</b>\n")
+    assert "<i>A word of caution: " in body
+    assert sources.startswith("[P13] ")
+    assert sources.endswith("Checked against these sources: November 2026</blockquote>")
+    assert sources.count("<blockquote") == 0
+
+
+@pytest.mark.parametrize("limit", [300, 500, 1000])
+def test_split_message_closes_and_reopens_a_cut_blockquote(limit: int) -> None:
+    lines = "\n".join(f"[{i}] A citation of some length, number {i}." for i in range(60))
+    text = (
+        f"<b>Answer</b>\nShort text.\n\n<blockquote expandable><b>Sources</b>\n{lines}</blockquote>"
+    )
+    parts = split_message(text, limit=limit)
+    assert len(parts) > 1
+    assert all(len(p) <= limit for p in parts)
+    for part in parts[1:]:
+        assert part.startswith("<blockquote expandable>")
+    for part in parts:
+        assert part.count("<blockquote expandable>") == part.count("</blockquote>")
+    quoted = "".join(p.split("<blockquote expandable>", 1)[-1] for p in parts)
+    assert all(f"[{i}] A citation" in quoted for i in range(60))
+
+
+def test_a_long_answer_splits_into_valid_messages_each_quote_closed(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    answer = ask(kb, matcher, "pregnant on cellcept")
+    many = replace(answer, sections=answer.sections * 6)
+    messages = render_html(many)
+    assert len(messages) > 1
+    for message in messages:
+        assert len(message) <= TELEGRAM_MESSAGE_LIMIT
+        assert message.count("<blockquote expandable>") == message.count("</blockquote>")

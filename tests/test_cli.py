@@ -253,6 +253,38 @@ def test_chat_answers_a_follow_up_from_memory(kb: KnowledgeBase) -> None:
     assert rest.strip() == ""
 
 
+@pytest.mark.parametrize(
+    ("turns", "opens", "absent"),
+    [
+        # The chat's drug, never the drug whose entry holds the phrase ("skin cancer").
+        (
+            ["my daughter takes mycophenolate", "could it cause cancer"],
+            "Mycophenolate",
+            "Sirolimus",
+        ),
+        # "Not covered" holds on the follow-up: no covered drug's facts.
+        (["what about tacrolimus?", "and the interactions?"], "Which medicine", "Grapefruit"),
+        # A topic the sources lack for the drug still keeps the drug for the next turn.
+        (
+            ["how long before cellcept works", "and the side effects?"],
+            "Mycophenolate",
+            "Azathioprine:",
+        ),
+        # A follow-up never picks a drug the chat never named.
+        (["hello", "does it cause cancer"], "Which medicine", "Sirolimus:"),
+        # A red flag in a follow-up opens the reply, whatever came before.
+        (["I take imuran", "plt 9 today"], "Contact your haematology team today", "Azathioprine:"),
+    ],
+)
+def test_chat_conversations_keep_the_right_drug(turns: list[str], opens: str, absent: str) -> None:
+    result = run_bot("chat", stdin="".join(f"{turn}\n" for turn in turns))
+
+    assert result.returncode == 0, result.stderr
+    last = re.split(r"^> ", result.stdout, flags=re.MULTILINE)[len(turns)]
+    assert last.startswith(opens), last[:200]
+    assert absent not in last
+
+
 def test_follow_up_without_memory_asks_which_medicine(capsys: pytest.CaptureFixture[str]) -> None:
     status = main(["ask", "--json", "and the side effects?"])
 
@@ -283,3 +315,52 @@ def test_a_bad_log_level_is_a_configuration_error(
     assert capsys.readouterr().err == (
         "configuration error: LOG_LEVEL is 'verbose'; use DEBUG, INFO, WARNING or ERROR\n"
     )
+
+
+# -------------------------------------------------------------------- init-knowledge
+
+
+def test_init_knowledge_copies_the_shipped_knowledge_into_a_new_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "editable" / "knowledge"
+
+    status = main(["init-knowledge", str(target)])
+
+    out = capsys.readouterr().out
+    assert status == 0
+    shipped = sorted(
+        p.name for p in (ROOT / "knowledge").iterdir() if p.suffix in {".yaml", ".json", ".md"}
+    )
+    assert sorted(p.name for p in target.iterdir()) == shipped
+    for name in shipped:
+        assert (target / name).read_bytes() == (ROOT / "knowledge" / name).read_bytes()
+    assert out.splitlines() == [
+        f"copied {len(shipped)} files from {ROOT / 'knowledge'} to {target}",
+        f"now set KNOWLEDGE_PATH={target.resolve()}",
+    ]
+    # The copy is a knowledge folder the bot answers from.
+    assert main(["check", "--strict", str(target)]) == 0
+
+
+def test_init_knowledge_never_overwrites_a_folder_holding_knowledge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "ours.yaml").write_text("edited by an admin\n", encoding="utf-8")
+
+    status = main(["init-knowledge", str(tmp_path)])
+
+    assert status == 1
+    assert capsys.readouterr().err == (
+        f"{tmp_path} already holds knowledge (ours.yaml); nothing copied\n"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["ours.yaml"]
+    assert (tmp_path / "ours.yaml").read_text(encoding="utf-8") == "edited by an admin\n"
+
+
+def test_init_knowledge_refuses_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text("x", encoding="utf-8")
+
+    assert main(["init-knowledge", str(file)]) == 1
+    assert capsys.readouterr().err == f"{file} is a file; give a folder\n"

@@ -530,6 +530,33 @@ async def test_file_download_via_base_file_url(server: FakeBotApi, bot: Bot) -> 
         await bot.get_file("nope")
 
 
+async def test_pushed_document_is_served_and_its_download_recorded(
+    server: FakeBotApi, bot: Bot
+) -> None:
+    update = server.push_document(b"drugs: []\n", "mine.yaml", user_id=777)
+    document = update["message"]["document"]
+    assert document["file_name"] == "mine.yaml"
+    assert document["file_size"] == 10
+    assert server.downloads == []
+
+    tg_file = await bot.get_file(document["file_id"])
+    content = await tg_file.download_as_bytearray()
+
+    assert bytes(content) == b"drugs: []\n"
+    assert tg_file.file_path == f"{server.base_file_url}{server.token}/documents/file_1.yaml"
+    assert server.downloads == ["documents/file_1.yaml"]
+
+
+async def test_send_document_keeps_the_bytes(server: FakeBotApi, bot: Bot) -> None:
+    message = await bot.send_document(DEFAULT_USER_ID, b"a: 1\n", filename="k.yaml")
+
+    assert message.document is not None
+    assert message.document.file_name == "k.yaml"
+    assert server.file_content(message.document.file_id) == b"a: 1\n"
+    with pytest.raises(BadRequest, match=r"(?i)file must be non-empty"):
+        await bot.send_document(DEFAULT_USER_ID, b"", filename="empty.yaml")
+
+
 # ----------------------------------------------------------------- wire format
 
 

@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import DEFAULT_LANGUAGE_FILE, KnowledgeBase, KnowledgeError, load_knowledge
+from bot.knowledge import (
+    DEFAULT_LANGUAGE_FILE,
+    KnowledgeBase,
+    KnowledgeError,
+    dose_or_level,
+    load_knowledge,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_FILE = ROOT / "knowledge" / "immunosuppressants.yaml"
@@ -42,6 +48,7 @@ general:
     phrases: [what are immunosuppressants]
     answer: "Immunosuppressants calm the immune system [1]."
     references: [1]
+    checked: 2026-11
 caution:
   title: A word of caution
   answer: "Ask your doctor [1]."
@@ -61,10 +68,12 @@ drugs:
         Alpha is a medicine [1].
         It is taken by mouth [1].
       references: [1]
+      checked: 2026-11
     entries:
       - id: side-effects
         answer: "Alpha can make you tired [2]."
         references: [2]
+        checked: 2026-11
 """
 
 #: A second drug, appended to VALID (or written as a second file of a folder).
@@ -75,6 +84,7 @@ BETA = """\
     overview:
       answer: "Beta is a medicine [2]."
       references: [2]
+      checked: 2026-11
     entries: []
 """
 
@@ -117,7 +127,8 @@ def problems_of(path: Path) -> tuple[str, ...]:
 
 def all_answers(kb: KnowledgeBase) -> list[tuple[str, str, tuple[str, ...]]]:
     """Return (key, answer, references) of every answer, caution and urgent included."""
-    return [(e.key, e.answer, e.references) for e in (*kb.entries(), kb.caution, kb.urgent)]
+    everything = (*kb.entries(), kb.caution, kb.urgent, *(a.entry for a in kb.alerts))
+    return [(e.key, e.answer, e.references) for e in everything]
 
 
 # --------------------------------------------------------------------------- the real file
@@ -289,7 +300,7 @@ PROBLEM_CASES = [
     ),
     pytest.param(
         "    overview:\n      answer: >-\n        Alpha is a medicine [1].\n"
-        "        It is taken by mouth [1].\n      references: [1]\n",
+        "        It is taken by mouth [1].\n      references: [1]\n      checked: 2026-11\n",
         "",
         "  - id: alpha",
         "drug 'alpha': missing 'overview'",
@@ -384,6 +395,22 @@ PROBLEM_CASES = [
         id="reference-link-not-web",
     ),
     pytest.param(
+        "        checked: 2026-11\n",
+        "        checked: Nov 2026\n",
+        "        checked: Nov 2026",
+        "topic 'side-effects' of 'alpha': checked 'Nov 2026' must be the month it was "
+        "checked, as YYYY-MM (e.g. 2026-11)",
+        id="checked-not-a-month",
+    ),
+    pytest.param(
+        "        checked: 2026-11\n",
+        "        checked: 2026-13\n",
+        "        checked: 2026-13",
+        "topic 'side-effects' of 'alpha': checked '2026-13' must be the month it was "
+        "checked, as YYYY-MM (e.g. 2026-11)",
+        id="checked-month-13",
+    ),
+    pytest.param(
         "    link: https://example.org/alpha\n",
         "    link: www.example.org/alpha\n",
         "    link: www.example.org/alpha",
@@ -429,7 +456,8 @@ def test_misspelt_entries_key_is_unknown_and_entries_missing(tmp_path: Path) -> 
     text = edit(
         VALID,
         "    entries:\n      - id: side-effects\n"
-        '        answer: "Alpha can make you tired [2]."\n        references: [2]\n',
+        '        answer: "Alpha can make you tired [2]."\n        references: [2]\n'
+        "        checked: 2026-11\n",
         "    entry: []\n",
     )
     path = write_file(tmp_path, text)
@@ -644,3 +672,55 @@ def test_null_in_a_list_is_a_problem_not_the_word_null(tmp_path: Path) -> None:
         f"{path}:{line_of(text, '    names: [alpha, null]')}: drug 'alpha': every item of "
         "'names' must be non-empty text",
     )
+
+
+@pytest.mark.parametrize(
+    ("answer", "found"),
+    [
+        ("Keep the trough level at 5-15 ng/mL [2].", "15 ng"),
+        ("The usual dose is 50 mg a day [2].", "50 mg"),
+        ("Children get 2 mg/kg [2].", "2 mg"),
+        ("Take 10 micrograms [2].", "10 micrograms"),
+        ("Take 100\u00b5g [2].", "100\u00b5g"),
+        ("Give 5 ml per dose [2].", "5 ml"),
+        ("Measure the ml per dose with the syringe [2].", "ml"),
+        ("A level in ng/ml is checked [2].", "ng/ml"),
+        ("The dose is counted in milligrams [2].", "milligrams"),
+        ("Take two tablets in the morning [2].", "two tablets"),
+    ],
+)
+def test_a_dose_or_level_in_an_answer_is_an_error(tmp_path: Path, answer: str, found: str) -> None:
+    text = edit(
+        VALID,
+        '        answer: "Alpha can make you tired [2]."\n',
+        f'        answer: "{answer}"\n',
+    )
+    path = write_file(tmp_path, text)
+    answer_line = line_of(text, f'        answer: "{answer}"')
+
+    assert problems_of(path) == (
+        f"{path}:{answer_line}: topic 'side-effects' of "
+        f"'alpha': answer gives a dose or level ({found!r}); the bot never gives a dose, a "
+        "tablet count or a target level",
+    )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Test G6PD before starting [2].",
+        "Grapefruit raised exposure about 3.5-fold [2].",
+        "Use contraception for 12 weeks after treatment [2].",
+        "Never take two doses together [2].",
+        "Take one out of the foil strip only when it is time [2].",
+    ],
+)
+def test_numbers_that_are_no_dose_are_allowed(answer: str) -> None:
+    assert dose_or_level(answer) is None
+
+
+def test_checked_is_read_into_the_entry() -> None:
+    kb = load_knowledge(REAL_FILE)
+    entry = kb.find_entry("azathioprine.vaccines")
+    assert entry is not None
+    assert entry.checked == "2026-11"

@@ -328,7 +328,15 @@ def ask(text: str, context: Context | None = None) -> Answer:
 @example(text="'; DROP TABLE x; -- $(rm -rf /) *_`[]() &amp; &", context=None)
 def test_any_question_gets_valid_telegram_messages(text: str, context: Context | None) -> None:
     answer = ask(text, context)
-    assert answer.kind in {"answer", "clarify", "not_covered", "greeting"}
+    assert answer.kind in {
+        "answer",
+        "no_entry",
+        "clarify",
+        "not_covered",
+        "greeting",
+        "crisis",
+        "foreign",
+    }
     assert_valid_messages(render_html(answer))
     assert render_plain(answer).strip()
     assert_valid_buttons(answer.buttons)

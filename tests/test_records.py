@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.records import QuestionLog
+from bot.records import QuestionLog, sparkline
 
 DAY = 24 * 3600
 START = 1_800_000_000.0  # a fixed unix time, on an hour boundary
@@ -144,4 +144,85 @@ def test_stats_command_reads_the_log(
 def test_the_file_holds_no_column_for_people(log: QuestionLog) -> None:
     with sqlite3.connect(log.path) as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(questions)")]
-    assert columns == ["token", "asked_hour", "answered", "entries", "question", "vote"]
+    assert columns == [
+        "token",
+        "asked_hour",
+        "answered",
+        "entries",
+        "question",
+        "vote",
+        "handled",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("values", "top", "expected"),
+    [
+        ([], None, ""),
+        ([0, 0, 0], None, "\u2581\u2581\u2581"),
+        ([0, 7, 14], None, "\u2581\u2585\u2588"),
+        ([1, 2, 3, 4, 5, 6, 7, 8], 8, "\u2582\u2583\u2584\u2585\u2585\u2586\u2587\u2588"),
+        ([0.5, 1.0], 1.0, "\u2585\u2588"),
+    ],
+)
+def test_sparkline(values: list[float], top: float | None, expected: str) -> None:
+    assert sparkline(values, top) == expected
+
+
+def test_stats_trend_per_day_with_topics(log: QuestionLog, clock: FakeClock) -> None:
+    # The first day of the window: 1 question, answered; the third: 4 questions, 2
+    # answered; the last 24 hours: 2, both answered.
+    clock.now = START + 4 * DAY + 3600
+    log.record(("cyclosporine.interactions",), None)
+    clock.now = START + 6 * DAY + 3600
+    log.record(("cyclosporine.interactions", "sirolimus.interactions"), None)
+    log.record(("dapsone.side-effects",), None)
+    log.record((), "a")
+    log.record((), "b")
+    clock.now = START + 9 * DAY
+    log.record(("azathioprine.side-effects",), None)
+    log.record(("azathioprine.interactions",), None)
+
+    stats = log.stats(days=5)
+
+    assert stats.trend == ((1, 1), (0, 0), (4, 2), (0, 0), (2, 2))
+    assert stats.top_topics == (("interactions", 3), ("side-effects", 2))
+    assert stats.trend_lines() == [
+        "Questions per day: \u2583\u2581\u2588\u2581\u2585 (oldest to now, 0 to 4)",
+        "Share answered:    \u2588\u2581\u2585\u2581\u2588 (full block: all answered)",
+        "Topics asked most:",
+        "  " + "\u2588" * 10 + " 3 interactions",
+        "  " + "\u2588" * 7 + " 2 side-effects",
+    ]
+
+
+def test_a_long_window_is_drawn_in_periods_of_several_days(log: QuestionLog) -> None:
+    stats = log.stats(days=365)
+    assert (len(stats.trend), stats.period_days) == (53, 7)
+    assert stats.trend_lines()[0].startswith("Questions per 7 days: ")
+
+
+def test_a_handled_question_leaves_the_unanswered_list(log: QuestionLog) -> None:
+    first = log.record((), "can i drink wine on imuran")
+    log.record((), "can i drink wine on imuran")
+    log.record((), "what is itp")
+
+    assert log.unanswered_question(first) == "can i drink wine on imuran"
+    assert log.mark_handled("can i drink wine on imuran") == 2
+    assert [q.question for q in log.unanswered()] == ["what is itp"]
+    assert log.unanswered_question("no-such-token") is None
+
+
+def test_a_log_from_before_teaching_gets_the_handled_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE questions (token TEXT PRIMARY KEY, asked_hour INTEGER NOT NULL, "
+            "answered INTEGER NOT NULL, entries TEXT NOT NULL, question TEXT, vote INTEGER)"
+        )
+        db.execute("INSERT INTO questions VALUES ('t', 0, 0, '', 'old question', NULL)")
+
+    log = QuestionLog(path, retention_days=10**6)
+
+    assert [(q.question, q.token) for q in log.unanswered()] == [("old question", "t")]
+    log.close()

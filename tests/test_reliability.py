@@ -34,6 +34,7 @@ from bot.live import LiveKnowledge
 from bot.settings import Settings
 from bot.telegram_app import FLOOD_NOTICE, BotHandlers, _reload_on_signal, build_application
 from tests import fake_bot_api
+from tests.conftest import barrier, wait_delivered
 from tests.fake_bot_api import ApiCall, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,6 @@ USER = 1001
 OTHER_USER = 2002
 ADMIN = 777
 WAIT = 15.0
-BARRIER_DATA = "e:barrier.none"
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 
 #: Three questions whose answers are told apart by how they begin.
@@ -93,16 +93,7 @@ class Bot:
 
     async def delivered(self, mark: int, chat_id: int, count: int = 1) -> list[ApiCall]:
         """Wait for ``count`` delivered messages to ``chat_id`` since ``mark``."""
-
-        def delivered(call: ApiCall) -> bool:
-            return (
-                call.method == "sendMessage"
-                and call.status == 200
-                and call.params.get("chat_id") == chat_id
-            )
-
-        delivered.__name__ = f"delivered_to_{chat_id}"
-        return await self.server.wait_for_async(delivered, count=count, timeout=WAIT, since=mark)
+        return await wait_delivered(self.server, chat_id, since=mark, count=count, timeout=WAIT)
 
     async def ask(self, text: str, user_id: int = USER) -> ApiCall:
         """Send a question and return the bot's first delivered reply."""
@@ -118,27 +109,9 @@ class Bot:
         await self.barrier(user_id)
         return [c for c in self.sends(mark, user_id) if c.status == 200]
 
-    async def barrier(self, chat_id: int = USER) -> ApiCall:
-        """Wait until everything pushed so far to ``chat_id`` has been fully handled.
-
-        A chat's updates are handled in order, error handlers included, so once a
-        button press pushed now is answered, everything pushed before it is done. The
-        press is an outdated button: it is answered with a notice, never a message.
-        """
-        mark = self.mark()
-        update = self.server.push_callback_query(BARRIER_DATA, chat_id=chat_id, user_id=chat_id)
-        query_id = update["callback_query"]["id"]
-        self.barrier_ids.add(query_id)
-
-        def answered(call: ApiCall) -> bool:
-            return (
-                call.method == "answerCallbackQuery"
-                and call.status is not None
-                and call.params.get("callback_query_id") == query_id
-            )
-
-        [call] = await self.server.wait_for_async(answered, timeout=WAIT, since=mark)
-        return call
+    async def barrier(self, chat_id: int = USER) -> None:
+        """Wait until everything pushed so far to ``chat_id`` has been fully handled."""
+        self.barrier_ids.add(await barrier(self.server, chat_id))
 
     def assert_alive(self) -> None:
         assert self.app.running
@@ -290,6 +263,21 @@ async def test_flood_of_one_user_does_not_hold_up_the_others(bot: Bot) -> None:
 
 
 # -------------------------------------------------------------------- Bot API faults
+
+
+async def test_the_flood_gate_holds_back_commands_and_other_messages_too(bot: Bot) -> None:
+    mark = bot.mark()
+    for i in range(FloodGuard().limit):
+        bot.server.push_message(f"imuran {i}", user_id=USER)
+    bot.server.push_command("/start", user_id=USER)  # over the limit: the notice
+    bot.server.push_sticker(user_id=USER)  # still over: nothing
+    bot.server.push_command("/help", user_id=USER)  # still over: nothing
+    await bot.barrier()
+
+    texts = [c.params["text"] for c in bot.sends(mark, USER) if c.status == 200]
+    assert len(texts) == FloodGuard().limit + 1
+    assert all(text.startswith("<b>Azathioprine</b>\n") for text in texts[:-1])
+    assert texts[-1] == FLOOD_NOTICE
 
 
 async def test_429_once_is_retried_after_retry_after(bot: Bot) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,7 @@ def test_drug_names_a_typo_apart(tmp_path: Path) -> None:
         "    overview:\n"
         '      answer: "Beta is a medicine [2]."\n'
         "      references: [2]\n"
+        "      checked: 2026-11\n"
         "    entries: []\n"
     )
     path = tmp_path / "knowledge.yaml"
@@ -84,6 +86,7 @@ def test_phrase_claimed_by_two_topics_of_one_drug(tmp_path: Path) -> None:
         "        phrases: [tired]\n"
         '        answer: "Alpha has no known interactions [2]."\n'
         "        references: [2]\n"
+        "        checked: 2026-11\n"
         "      - id: side-effects\n",
     )
     path = tmp_path / "knowledge.yaml"
@@ -113,3 +116,41 @@ def test_check_prints_warnings_and_strict_fails(
 def test_shipped_file_passes_check_strict(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--strict", str(REAL_FILE)]) == 0
     assert capsys.readouterr().out.startswith(f"{REAL_FILE}: OK: 5 drugs")
+
+
+@pytest.mark.parametrize(
+    ("checked", "today", "expected"),
+    [
+        (
+            None,
+            date(2026, 11, 28),
+            "no 'checked' date: compare it with its sources, then add checked: YYYY-MM",
+        ),
+        (
+            "2025-11",
+            date(2026, 11, 1),
+            "last checked 2025-11, 12 months ago or more: compare it with its sources again",
+        ),
+        ("2025-12", date(2026, 11, 30), None),
+        ("2026-11", date(2026, 11, 28), None),
+    ],
+    ids=["missing", "twelve-months-old", "eleven-months-old", "this-month"],
+)
+def test_checked_date_missing_or_old(
+    tmp_path: Path, checked: str | None, today: date, expected: str | None
+) -> None:
+    replacement = f"        checked: {checked}\n" if checked else ""
+    text = edit(
+        VALID,
+        "        references: [2]\n        checked: 2026-11\n",
+        f"        references: [2]\n{replacement}",
+    )
+    path = write_file(tmp_path, text)
+    warnings = review_knowledge(load_knowledge(path), today=today)
+    if expected is None:
+        assert warnings == ()
+    else:
+        assert warnings == (
+            f"{path}:{line_of(text, '      - id: side-effects')}: warning: alpha.side-effects: "
+            + expected,
+        )

@@ -9,6 +9,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import press_button
 from tests.fake_bot_api import ApiCall
 from tests.test_telegram_app import ADMIN, USER, WAIT, Bot, bot, visible
 
@@ -30,18 +33,7 @@ def database(bot: Bot) -> Path:
 
 async def press(bot: Bot, data: str, user_id: int = USER) -> ApiCall:
     """Press a button; return the answerCallbackQuery call."""
-    mark = bot.mark()
-    update = bot.server.push_callback_query(data, chat_id=user_id, user_id=user_id)
-    query_id = update["callback_query"]["id"]
-
-    def answered(call: ApiCall) -> bool:
-        return (
-            call.method == "answerCallbackQuery"
-            and call.status is not None
-            and call.params.get("callback_query_id") == query_id
-        )
-
-    [call] = await bot.server.wait_for_async(answered, timeout=WAIT, since=mark)
+    _, call = await press_button(bot.server, data, chat_id=user_id, user_id=user_id, timeout=WAIT)
     return call
 
 
@@ -82,6 +74,10 @@ async def test_stats_for_an_admin(bot: Bot) -> None:
     assert visible(stats).splitlines() == [
         "Statistics",
         "Last 7 days: 4 questions, 25% answered (1).",
+        "Questions per day: \u2581\u2581\u2581\u2581\u2581\u2581\u2588 (oldest to now, 0 to 4)",
+        "Share answered:    \u2581\u2581\u2581\u2581\u2581\u2581\u2583 (full block: all answered)",
+        "Topics asked most:",
+        "  " + "\u2588" * 10 + " 1 interactions",
         "Votes: 0 helpful, 1 not helpful.",
         "Top entries:",
         "  1 x cyclosporine.interactions",
@@ -103,17 +99,44 @@ async def test_unanswered_for_an_admin(bot: Bot) -> None:
 
     lines = visible(listing).splitlines()
     assert lines[0] == "Latest unanswered questions"
-    assert [line.split(": ", 1)[1] for line in lines[1:]] == [
+    assert [line.split(": ", 1)[1] for line in lines[1:3]] == [
         "can i take b it b on the moon",
         "is itp contagious",
     ]
+    assert [line.split(". ", 1)[0] for line in lines[1:3]] == ["1", "2"]
+    assert lines[3:] == ["", "Tap a question to attach it to a medicine and a topic."]
+    buttons = [b for row in listing.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["text"] for b in buttons] == [
+        "Teach 1: can i take b it b on the moon",
+        "Teach 2: is itp contagious",
+    ]
+    assert all(b["callback_data"].startswith("k:t:") for b in buttons)
 
 
-async def test_admin_commands_are_refused_to_anyone_else(bot: Bot) -> None:
+@pytest.mark.parametrize(
+    "command", ["/stats", "/unanswered", "/reload", "/stats 30", "/export", "/rollback", "/history"]
+)
+async def test_admin_commands_get_a_stranger_what_an_unknown_command_gets(
+    bot: Bot, command: str, caplog: pytest.LogCaptureFixture
+) -> None:
     await bot.ask("is itp contagious")
-    for command in ("/stats", "/unanswered", "/reload"):
-        [refusal] = await bot.command(command, user_id=USER)
-        assert visible(refusal) == "Sorry, only the bot's admins can do that."
+    mark = bot.mark()
+
+    bot.server.push_command("/nosuchcommand", user_id=USER)
+    bot.server.push_command(command, user_id=USER)
+    await bot.barrier(USER)
+
+    # No reply at all, as for a command the bot does not have: nothing reveals the feature.
+    assert bot.sent_since(mark) == []
+    assert [c for c in bot.sent_since(mark, "answerCallbackQuery")] == []
+    assert "ignored an admin command from a non-admin user" in caplog.messages
+    # The same command from an admin is answered.
+    mark = bot.mark()
+    bot.server.push_command(command, user_id=ADMIN)
+    await bot.barrier(ADMIN, ADMIN)
+    replies = [*bot.sent_since(mark), *bot.sent_since(mark, "sendDocument")]
+    assert replies
+    assert all(c.status == 200 and c.params["chat_id"] == ADMIN for c in replies)
 
 
 async def test_admin_commands_are_in_the_admins_menu_only(bot: Bot) -> None:
@@ -136,6 +159,9 @@ async def test_admin_commands_are_in_the_admins_menu_only(bot: Bot) -> None:
         "reload",
         "stats",
         "unanswered",
+        "export",
+        "rollback",
+        "history",
     ]
 
 

@@ -27,13 +27,13 @@ from telegram.ext import Application
 from bot.live import LiveKnowledge
 from bot.settings import Settings
 from bot.telegram_app import COMMANDS, build_application
+from tests.conftest import barrier, wait_delivered
 from tests.fake_bot_api import DEFAULT_USER_ID, ApiCall, FakeBotApi, JSONDict
 
 KNOWLEDGE_SOURCE = Path(__file__).resolve().parent.parent / "knowledge" / "immunosuppressants.yaml"
 USER = DEFAULT_USER_ID
 OTHER_USER = 2002
 ADMIN = 777
-BARRIER_DATA = "e:barrier.none"
 WAIT = 10.0
 
 DRUGS = {
@@ -70,7 +70,8 @@ _TELEGRAM_TAGS = frozenset(
         "u",
     }
 )
-_TAG_RE = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[a-z-]+="[^"<>]*")*)\s*>')
+# Attributes with a value (href="...") or without one (<blockquote expandable>).
+_TAG_RE = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[a-z-]+(?:="[^"<>]*")?)*)\s*>')
 _ENTITY_RE = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 
 
@@ -153,16 +154,7 @@ class Bot:
 
     async def messages(self, mark: int, chat_id: int = USER, count: int = 1) -> list[ApiCall]:
         """Wait for ``count`` delivered messages to ``chat_id`` since ``mark``."""
-
-        def delivered(call: ApiCall) -> bool:
-            return (
-                call.method == "sendMessage"
-                and call.status == 200
-                and call.params.get("chat_id") == chat_id
-            )
-
-        delivered.__name__ = f"delivered_to_{chat_id}"
-        calls = await self.server.wait_for_async(delivered, count=count, timeout=WAIT, since=mark)
+        calls = await wait_delivered(self.server, chat_id, since=mark, count=count, timeout=WAIT)
         for call in calls:
             if call.params.get("parse_mode") is not None:
                 assert_html_reply(call)
@@ -188,25 +180,8 @@ class Bot:
         return replies
 
     async def barrier(self, chat_id: int = USER, user_id: int = USER) -> None:
-        """Wait until every update pushed so far to ``chat_id`` has been fully handled.
-
-        A chat's updates are handled in order, error handlers included, so once a
-        button press pushed now is answered, everything pushed before it is done. The
-        press is an outdated button: it is answered with a notice, never a message.
-        """
-        mark = self.mark()
-        update = self.server.push_callback_query(BARRIER_DATA, chat_id=chat_id, user_id=user_id)
-        query_id = update["callback_query"]["id"]
-        self.barrier_ids.add(query_id)
-
-        def answered(call: ApiCall) -> bool:
-            return (
-                call.method == "answerCallbackQuery"
-                and call.status is not None
-                and call.params.get("callback_query_id") == query_id
-            )
-
-        await self.server.wait_for_async(answered, timeout=WAIT, since=mark)
+        """Wait until every update pushed so far to ``chat_id`` has been fully handled."""
+        self.barrier_ids.add(await barrier(self.server, chat_id, user_id))
 
     async def settled(self) -> None:
         """Wait until every update handled so far is marked done in the inbox, on disk."""
@@ -236,23 +211,30 @@ class Bot:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    tmp_path: Path, edit: Callable[[str], str] | None = None
+    tmp_path: Path,
+    edit: Callable[[str], str] | None = None,
+    *,
+    folder: bool = False,
+    admins: tuple[int, ...] = (ADMIN,),
 ) -> AsyncIterator[Bot]:
     """Run the real application against a fresh fake server, like ``run_polling`` does.
 
     ``post_init`` is only called by ``run_polling``/``run_webhook``, so it is called here
-    in the same order: initialize, post_init, start polling, start.
+    in the same order: initialize, post_init, start polling, start. With ``folder``,
+    KNOWLEDGE_PATH is a folder holding the file, as the admins' set-up has it.
     """
-    path = tmp_path / "immunosuppressants.yaml"
+    path = (tmp_path / "knowledge" if folder else tmp_path) / "immunosuppressants.yaml"
+    path.parent.mkdir(exist_ok=True)
     text = KNOWLEDGE_SOURCE.read_text(encoding="utf-8")
     path.write_text(edit(text) if edit else text, encoding="utf-8")
+    knowledge_path = path.parent if folder else path
     # A short long-poll keeps shutdown (which waits for the current poll) fast.
     with FakeBotApi(max_poll_timeout=0.25) as server:
         settings = Settings.from_env(
             {
                 "TELEGRAM_BOT_TOKEN": server.token,
-                "ADMIN_IDS": str(ADMIN),
-                "KNOWLEDGE_PATH": str(path),
+                "ADMIN_IDS": ",".join(str(a) for a in admins),
+                "KNOWLEDGE_PATH": str(knowledge_path),
                 "TELEGRAM_BASE_URL": server.url,
                 # Anything the bot writes stays in the test's folder.
                 "DATA_PATH": str(tmp_path / "data" / "questions.sqlite3"),
@@ -260,11 +242,11 @@ async def running_bot(
         )
         assert (settings.token, settings.admin_ids, settings.knowledge_path) == (
             server.token,
-            frozenset({ADMIN}),
-            path,
+            frozenset(admins),
+            knowledge_path,
         )
         assert settings.base_url == server.base_url
-        live = LiveKnowledge(path)
+        live = LiveKnowledge(knowledge_path)
         app = build_application(settings, live)
         async with app:
             assert app.post_init is not None
@@ -386,7 +368,7 @@ async def test_sources_longer_than_one_message_is_split(tmp_path: Path) -> None:
     text = "\n".join(r.params["text"] for r in replies)
     ids = re.findall(r"^\[([A-Za-z0-9]+)\] ", text, re.MULTILINE)
     assert ids == [ref.id for ref in b.live.current.kb.references]
-    assert len(ids) == 60 + 65  # the extra ones and the shipped ones
+    assert len(ids) == 60 + 69  # the extra ones and the shipped ones
     assert "[2] Quiquandon I et al." in text
 
 
@@ -401,8 +383,10 @@ async def test_question_gets_a_cited_html_answer(bot: Bot) -> None:
     assert text.startswith(GRAPEFRUIT_TITLE + "\nAvoid grapefruit juice while on ciclosporin")
     assert "can raise the level of cyclosporine in your blood [5]" in text
     assert "<i>A word of caution: " in text
-    assert "<b>Sources</b>" in text
-    assert "[5] Schwarz UI et al." in text
+    # The sources fold away in an expandable quote, with when they were last checked.
+    assert "\n\n<blockquote expandable><b>Sources</b>\n[P13] " in text
+    assert "\n[5] Schwarz UI et al." in text
+    assert text.endswith("\nChecked against these sources: November 2026</blockquote>")
     assert buttons_of(reply) == []  # a complete answer: nothing to choose from
     # The order: answer, caution, then the sources it cites.
     shown = visible(reply)
@@ -431,6 +415,29 @@ async def test_follow_up_remembers_the_drug_per_chat(bot: Bot) -> None:
     ]
 
 
+async def test_conversation_memory_keeps_the_named_drug_and_the_red_flag_first(bot: Bot) -> None:
+    await bot.ask("my daughter takes mycophenolate")
+    follow_up = await bot.ask("could it cause cancer")
+    text = follow_up.params["text"]
+    assert text.startswith("<b>Mycophenolate mofetil: Serious risks</b>")
+    assert "Sirolimus" not in text
+    # Another chat that never named a drug gets no drug's entry for the same words.
+    elsewhere = await bot.ask("could it cause cancer", user_id=OTHER_USER)
+    assert "Mycophenolate mofetil: Serious risks" not in elsewhere.params["text"]
+    urgent = await bot.ask("plt 9 this morning")
+    assert urgent.params["text"].startswith("\u26a0\ufe0f <b>")
+
+
+async def test_a_crisis_gets_the_crisis_reply_and_nothing_else(bot: Bot) -> None:
+    reply = await bot.ask("how many imuran would it take to be fatal")
+    text = visible(reply)
+    assert "116 123" in text
+    assert "988" in text
+    assert "Azathioprine" not in text
+    assert "dose" not in text
+    assert buttons_of(reply) == []
+
+
 async def test_follow_up_after_a_button_press(bot: Bot) -> None:
     mark = bot.mark()
     bot.server.push_callback_query("d:cyclosporine")
@@ -457,9 +464,12 @@ async def test_red_flag_puts_contact_your_doctor_first(bot: Bot) -> None:
     reply = await bot.ask("fever and chills on azathioprine")
 
     text = reply.params["text"]
-    assert re.match(r"(?:\u26a0\ufe0f?\s*)?<b>Contact your doctor now", text), text[:80]
+    # The fever's own instruction, in bold, before any fact.
+    assert text.startswith("\u26a0\ufe0f <b>Contact your doctor or haematology team today"), text[
+        :80
+    ]
     assert "<b>Azathioprine: Side effects</b>" in text
-    assert text.index("Contact your doctor now") < text.index("Azathioprine: Side effects")
+    assert text.index("haematology team today") < text.index("Azathioprine: Side effects")
 
 
 @pytest.mark.parametrize(
@@ -588,10 +598,13 @@ async def test_inline_red_flag_keeps_contact_your_doctor(bot: Bot) -> None:
     params = await _inline(bot, "fever and chills on azathioprine")
 
     results: list[JSONDict] = params["results"]
-    assert [r["id"] for r in results] == ["azathioprine.side-effects"]  # holds today
+    assert "azathioprine.side-effects" in [r["id"] for r in results]
     for result in results:
+        assert result["title"].startswith("What to do now - ")
         text = result["input_message_content"]["message_text"]
-        assert re.match(r"(?:\u26a0\ufe0f?\s*)?<b>Contact your doctor now", text), text[:80]
+        assert text.startswith(
+            "\u26a0\ufe0f <b>Contact your doctor or haematology team today about a fever"
+        ), text[:80]
 
 
 # --------------------------------------------------------------------------- reload
@@ -624,13 +637,15 @@ async def test_reload_with_no_change_says_so(bot: Bot) -> None:
     assert visible(reply).endswith("Changes: 0 added, 0 removed, 0 changed\nno entry changed")
 
 
-async def test_reload_by_a_non_admin_is_refused(bot: Bot) -> None:
+async def test_reload_by_a_non_admin_is_ignored(bot: Bot) -> None:
     before = bot.live.current
     bot.edit_knowledge("phrases: [side effects,", "phrases: [wobbly legs, side effects,")
+    mark = bot.mark()
 
-    [reply] = await bot.command("/reload", user_id=USER)
+    bot.server.push_command("/reload", user_id=USER)
+    await bot.barrier(USER)
 
-    assert visible(reply).startswith("Sorry, only the bot's admins can ")
+    assert bot.sent_since(mark) == []
     assert bot.live.current is before
     still = await bot.ask("imuran wobbly legs")
     assert still.params["text"].startswith("<b>Azathioprine</b>\n")
@@ -829,9 +844,11 @@ async def test_inline_red_flag_without_a_drug_offers_the_advice(bot: Bot) -> Non
     bot.server.push_inline_query("i have a fever")
     [call] = await bot.server.wait_for_async("answerInlineQuery", timeout=WAIT, since=mark)
     [result] = call.params["results"]
-    assert result["title"] == "Contact your doctor now"
+    assert result["title"] == "What to do now"
     text = result["input_message_content"]["message_text"]
-    assert text.startswith("\u26a0\ufe0f <b>Contact your doctor now")
+    assert text.startswith(
+        "\u26a0\ufe0f <b>Contact your doctor or haematology team today about a fever"
+    )
 
 
 async def test_a_button_too_old_to_acknowledge_is_still_answered(bot: Bot) -> None:

@@ -27,7 +27,14 @@ from bot.knowledge import DEFAULT_KNOWLEDGE_PATH
 from bot.live import LiveKnowledge
 from bot.settings import Settings
 from bot.telegram_app import build_application
-from bot.webhook import MAX_UPDATE_BYTES, SECRET_HEADER, WebhookServer, serve_webhook
+from bot.webhook import (
+    HEALTH_PATH,
+    MAX_UPDATE_BYTES,
+    SECRET_HEADER,
+    WebhookServer,
+    serve_webhook,
+)
+from tests.conftest import wait_delivered
 from tests.fake_bot_api import ApiCall, FakeBotApi
 
 SECRET = "s3cret_Token-for-tests"
@@ -123,15 +130,7 @@ class Hook:
 
     async def reply(self, chat_id: int, mark: int = 0) -> ApiCall:
         """Wait for the one delivered reply to ``chat_id`` since ``mark``."""
-
-        def delivered(call: ApiCall) -> bool:
-            return (
-                call.method == "sendMessage"
-                and call.status == 200
-                and call.params.get("chat_id") == chat_id
-            )
-
-        [call] = await self.server.wait_for_async(delivered, timeout=WAIT, since=mark)
+        [call] = await wait_delivered(self.server, chat_id, since=mark, timeout=WAIT)
         return call
 
     async def assert_nothing_processed(self) -> None:
@@ -185,7 +184,9 @@ async def running_hook(tmp_path: Path) -> AsyncIterator[Hook]:
             assert app.post_init is not None
             await app.post_init(app)
             await app.start()
-            hook_server = WebhookServer(app, SECRET, PATH, host="127.0.0.1", port=0)
+            hook_server = WebhookServer(
+                app, SECRET, PATH, host="127.0.0.1", port=0, health=knowledge().health
+            )
             port = hook_server.start()
             assert port > 0
             try:
@@ -356,6 +357,27 @@ async def test_wrong_path_and_method_are_refused(hook: Hook) -> None:
     await hook.assert_nothing_processed()
 
 
+async def test_health_check_needs_no_secret_and_tells_the_knowledge_version(hook: Hook) -> None:
+    live = knowledge().current
+    loaded_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(live.loaded_at))
+
+    response = await post(
+        hook.port, b"", secret=None, content_type=None, path=HEALTH_PATH, method="GET"
+    )
+
+    assert response.status == 200, response
+    assert json.loads(response.body) == {
+        "ok": True,
+        "knowledge_version": live.version,
+        "knowledge_loaded_at": loaded_at,
+    }
+    assert len(live.version) == 12
+    # Nothing is read as an update there, and nothing else answers GET.
+    posted = await post(hook.port, encode(make_update(INTRUDER_CHAT)), path=HEALTH_PATH)
+    assert posted.status == 405
+    await hook.assert_nothing_processed()
+
+
 async def test_refusals_do_not_stop_the_server(hook: Hook) -> None:
     for _ in range(20):
         assert (await post(hook.port, b"{", secret="nope")).status == 403
@@ -398,7 +420,15 @@ async def test_serve_webhook_registers_then_answers_what_it_got_before_stopping(
         url = f"https://bot.example.org/{PATH}"
         stop = asyncio.Event()
         task = asyncio.create_task(
-            serve_webhook(app, webhook_url=url, secret=SECRET, path=PATH, port=port, stop=stop)
+            serve_webhook(
+                app,
+                webhook_url=url,
+                secret=SECRET,
+                path=PATH,
+                port=port,
+                stop=stop,
+                health=knowledge().health,
+            )
         )
         try:
             [registered] = await server.wait_for_async("setWebhook", timeout=WAIT)
@@ -409,6 +439,9 @@ async def test_serve_webhook_registers_then_answers_what_it_got_before_stopping(
                 registered.params["allowed_updates"]
             )
             await wait_listening(port, task)
+            health = await post(port, b"", secret=None, path=HEALTH_PATH, method="GET")
+            assert health.status == 200
+            assert json.loads(health.body)["knowledge_version"] == knowledge().current.version
 
             # The reply takes a while: stop is set while it is still on its way.
             server.delay_next("sendMessage", 0.5)

@@ -1,0 +1,142 @@
+"""The language file: loaded, checked (examples run), diffed and reloaded like the facts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.changes import diff_knowledge
+from bot.knowledge import DEFAULT_KNOWLEDGE_PATH, KnowledgeError, load_knowledge
+from bot.live import LiveKnowledge, LoadedKnowledge
+from tests.test_knowledge import edit, line_of
+
+GREETING_EXAMPLES = """    examples:
+      - "hello there"
+      - "good morning"
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A copy of the shipped knowledge folder, to edit."""
+    for source in DEFAULT_KNOWLEDGE_PATH.glob("*.yaml"):
+        shutil.copy(source, tmp_path / source.name)
+    return tmp_path
+
+
+def rewrite(folder: Path, name: str, old: str, new: str) -> tuple[Path, str]:
+    path = folder / name
+    text = edit(path.read_text(encoding="utf-8"), old, new)
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def problems(folder: Path) -> tuple[str, ...]:
+    with pytest.raises(KnowledgeError) as info:
+        LoadedKnowledge.load(folder)
+    return info.value.problems
+
+
+def test_the_shipped_language_keeps_every_example() -> None:
+    loaded = LoadedKnowledge.load(DEFAULT_KNOWLEDGE_PATH)
+    assert all(cue.examples for cue in loaded.kb.language.cues)
+
+
+def test_an_example_that_does_not_fire_is_reported_with_its_line(folder: Path) -> None:
+    path, text = rewrite(
+        folder, "language.yaml", GREETING_EXAMPLES, GREETING_EXAMPLES + '      - "zzz nothing"\n'
+    )
+    line = line_of(text, "  - id: greeting")
+    assert problems(folder) == (
+        f"{path}:{line}: cue 'greeting': example \"zzz nothing\" does not fire",
+    )
+
+
+def test_a_counter_example_that_fires_is_reported(folder: Path) -> None:
+    old = """    not:
+      - "which painkiller is best for a headache"
+"""
+    path, text = rewrite(folder, "language.yaml", old, old + '      - "which one is fastest"\n')
+    line = line_of(text, "  - id: across")
+    assert problems(folder) == (
+        f"{path}:{line}: cue 'across': \"which one is fastest\" fires but must not",
+    )
+
+
+def test_a_pattern_that_does_not_compile_is_an_error(folder: Path) -> None:
+    path, text = rewrite(
+        folder,
+        "language.yaml",
+        "      - '\\b(thanks?|thank you|thx|ty|cheers|much appreciated)\\b'",
+        "      - '\\b(thanks?|thank you'",
+    )
+    line = line_of(text, "      - '\\b(thanks?|thank you'")
+    (problem,) = problems(folder)
+    assert problem.startswith(f"{path}:{line}: cue 'thanks': pattern does not compile: ")
+
+
+def test_a_role_naming_a_missing_topic_fails(folder: Path) -> None:
+    path, text = rewrite(
+        folder,
+        "immunosuppressants.yaml",
+        "  side-effects: side-effects ",
+        "  side-effects: side-efects ",
+    )
+    line = next(
+        n for n, got in enumerate(text.splitlines(), 1) if got.startswith("  side-effects: ")
+    )
+    assert problems(folder) == (f"{path}:{line}: role 'side-effects': unknown topic 'side-efects'",)
+
+
+def test_an_alert_for_a_cue_that_does_not_exist_fails(folder: Path) -> None:
+    path, text = rewrite(
+        folder, "immunosuppressants.yaml", "  - id: exposure\n", "  - id: exposures\n"
+    )
+    line = line_of(text, "  - id: exposures")
+    assert problems(folder) == (f"{path}:{line}: alert 'exposures': no such cue",)
+
+
+def test_a_cue_overriding_an_unknown_cue_fails(folder: Path) -> None:
+    path, text = rewrite(
+        folder,
+        "language.yaml",
+        "    overrides: [dose]\n    patterns:\n      - '\\b(miss",
+        "    overrides: [doses]\n    patterns:\n      - '\\b(miss",
+    )
+    line = line_of(text, "  - id: missed-dose")
+    assert problems(folder) == (f"{path}:{line}: cue 'missed-dose': overrides unknown cue 'doses'",)
+
+
+def test_a_missing_word_list_is_named(folder: Path) -> None:
+    path, text = rewrite(folder, "language.yaml", "  dose-verbs:\n", "  dose-verb:\n")
+    first_list = line_of(text, "  common-words:")
+    misspelt = line_of(text, "  dose-verb:")
+    (unknown, missing) = problems(folder)
+    assert unknown.startswith(f"{path}:{misspelt}: vocabulary: unknown key 'dose-verb' (allowed: ")
+    assert missing == f"{path}:{first_list}: vocabulary: missing 'dose-verbs'"
+
+
+def test_the_diff_lists_cue_and_word_list_changes(folder: Path) -> None:
+    before = load_knowledge(folder)
+    rewrite(
+        folder, "language.yaml", GREETING_EXAMPLES, GREETING_EXAMPLES + '      - "hiya there"\n'
+    )
+    rewrite(folder, "language.yaml", "[didnt, dont,", "[didnt, dont, aint,")
+    after = load_knowledge(folder)
+    lines = diff_knowledge(before, after).lines()
+    assert "phrases changed: cue.greeting (+example hiya there)" in lines
+    assert "phrases changed: vocabulary.negations (+aint)" in lines
+
+
+def test_a_reload_with_a_broken_example_changes_nothing(folder: Path) -> None:
+    live = LiveKnowledge(folder)
+    before = live.current
+    rewrite(
+        folder, "language.yaml", GREETING_EXAMPLES, GREETING_EXAMPLES + '      - "zzz nothing"\n'
+    )
+    with pytest.raises(KnowledgeError):
+        live.reload()
+    assert live.current is before
+    assert "greeting" in {c.id for c in live.current.kb.language.cues}
