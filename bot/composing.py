@@ -28,7 +28,7 @@ __all__ = [
     "drug_buttons",
 ]
 
-_MAX_TOPICS_PER_DRUG = 2
+_MAX_TOPICS_PER_DRUG = 3
 _MAX_SECTIONS = 6
 # A phone shows a dozen buttons comfortably; Telegram refuses a keyboard of ~100.
 _MAX_BUTTONS = 12
@@ -139,7 +139,14 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     if match.exclusive:
         return _exclusive(kb, match)
     if match.foreign:
-        return _message_only("foreign", replies.ENGLISH_ONLY, ())
+        # What to do now, if the message shows it in its own language, then "English only".
+        foreign = _AnswerBuilder(kb, match)
+        foreign.add_alerts()
+        urgent = foreign.urgent_section()
+        answer = _message_only("foreign", replies.ENGLISH_ONLY, ())
+        if urgent is None:
+            return answer
+        return replace(answer, urgent=urgent, references=_references(kb, [urgent]))
     context = _still_valid(kb, context)
     drugs = list(match.drugs)
     topics = list(match.topics)
@@ -151,9 +158,10 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         and context is not None
         and not match.across
         and not match.about_class
-        and not match.other_drugs
         and not match.unknown_words
         and asks_something
+        # "what about st johns wort" after cyclosporine: a drug the chat's drug speaks of.
+        and not _strangers(kb, _drugs_of(kb, context.drugs), match.other_drugs)
     ):
         # "my daughter takes mycophenolate" then "could it cause cancer": the chat's
         # drug, never the drug whose entry happens to hold the phrase.
@@ -189,10 +197,20 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     topics = list(dict.fromkeys([*topics, *(t for t in pointed if t)]))
     interactions = kb.language.roles.interactions
     strangers = _strangers(kb, covered, match.other_drugs)
-    if strangers and ("pair-question" in match.cues or (not asked and match.urgent)):
-        # "naproxen with imuran?": nothing of imuran's own entries answers that, and
-        # grapefruit next to it would read as "naproxen is fine".
-        builder.notices.insert(0, _cannot_tell(strangers, covered))
+    if strangers and (
+        "pair-question" in match.cues
+        or not asked
+        or (asked <= {interactions} and not _asks_about_an_item(kb, covered, match))
+    ):
+        # "naproxen with imuran?", "is romiplostim better than cyclosporine": nothing of
+        # the covered drug's own entries answers that, and its facts next to it would
+        # read as "naproxen is fine" or as a comparison.
+        if "comparison" in match.cues and "pair-question" not in match.cues:
+            builder.notices.insert(0, _cannot_compare(strangers, covered))
+        else:
+            builder.notices.insert(0, _cannot_tell(strangers, covered))
+        for drug in covered:
+            builder.add_topic_buttons(drug)
         return builder.build("answer", drugs=(), subject=tuple(d.id for d in covered))
     if match.other_drugs and not topics:
         # "ibuprofen with ciclosporin?": the entry that speaks of the pair.
@@ -318,6 +336,30 @@ def _strangers(kb: KnowledgeBase, covered: list[Drug], others: tuple[str, ...]) 
         return any(f" {normalize(n)} " in text for n in (folded, aliases.get(folded, folded)))
 
     return [n for n in others if not spoken_of(n)]
+
+
+def _asks_about_an_item(kb: KnowledgeBase, covered: list[Drug], match: Match) -> bool:
+    """Return True when the question names an item a covered drug's interactions speak of.
+
+    "not everolimus! sirolimus. grapefruit ok?" asks about grapefruit, which the
+    sirolimus entry answers, not about everolimus with sirolimus.
+    """
+    generic = frozenset(kb.language.generic_words)
+    content = [w for p in match.phrases for w in _content(p, generic)]
+    entries = [d.entry(kb.language.roles.interactions) for d in covered]
+    return bool(content) and any(e is not None and _mentions(e, content) for e in entries)
+
+
+def _drugs_of(kb: KnowledgeBase, drug_ids: Iterable[str]) -> list[Drug]:
+    return [d for d in (kb.drug(i) for i in drug_ids) if d is not None]
+
+
+def _cannot_compare(strangers: list[str], covered: list[Drug]) -> str:
+    return replies.CANNOT_COMPARE.format(
+        others=_names(strangers),
+        is_are=_is_are(tuple(strangers)),
+        drugs=_names(d.name.lower() for d in covered),
+    )
 
 
 def _cannot_tell(strangers: list[str], covered: list[Drug]) -> str:
@@ -519,8 +561,8 @@ class _AnswerBuilder:
             if class_wide is not None and entry.topic_id in roles.class_wide:
                 # Said once, under its own title: it speaks for every drug of the class.
                 self.add_entry(class_wide)
-            if entry.topic_id in roles.listing:
-                self._say_unmentioned(drug, entry)
+        if any(e.topic_id in roles.listing for e in chosen):
+            self._say_unmentioned(drug, chosen)
         answered = bool(chosen)
         for topic_id in missing:
             fallback = self.kb.general_entry(topic_id)
@@ -544,23 +586,33 @@ class _AnswerBuilder:
                 self.add_overview(drug)
         return len(self.sections) > before
 
-    def _say_unmentioned(self, drug: Drug, entry: Entry) -> None:
-        """Name what the question asks that the list does not, or the entry that does.
+    def _say_unmentioned(self, drug: Drug, chosen: list[Entry]) -> None:
+        """Name what the question asks that the lists shown do not, or the entry that does.
 
         "can cellcept cause cancer": the class entry on cancer answers it, so no "my
         sources do not mention"; only what no entry of the drug or the class speaks of.
+        A phrase of another topic ("sun", "vaccine") is that topic's business: it gets
+        its own entry or its own "do not cover", never "not mentioned".
         """
         if self.match is None:
             return
+        roles = self.kb.language.roles
         generic = frozenset(self.kb.language.generic_words)
-        for phrase in _unmentioned(self.match.phrases, entry, generic):
+        other_topics = {
+            normalize(p) for t in self.kb.topics if t.id not in roles.listing for p in t.phrases
+        }
+        shown = Entry("shown", None, "", "", (), " ".join(e.answer for e in chosen), ())
+        own = {normalize(p) for e in chosen for p in e.phrases}
+        phrases = [p for p in self.match.phrases if p not in other_topics and p not in own]
+        for phrase in _unmentioned(phrases, shown, generic):
             content = _content(phrase, generic)
-            roles = self.kb.language.roles
+            # Any entry of the drug that speaks of it ("liver" is in the alcohol entry),
+            # or a class entry on risks; never a transplant mention in "what it is for".
             candidates = (
-                *(e for e in drug.entries if e.topic_id in roles.listing),
+                *(e for e in drug.entries if e.topic_id not in roles.background),
                 *(e for e in self.kb.general if e.topic_id in roles.class_risks),
             )
-            elsewhere = [e for e in candidates if e.key != entry.key and _mentions(e, content)]
+            elsewhere = [e for e in candidates if e not in chosen and _mentions(e, content)]
             if elsewhere:
                 self.add_entry(elsewhere[0])
                 continue

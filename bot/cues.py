@@ -32,6 +32,10 @@ class CueReader:
         self._dose_verbs = frozenset(language.dose_verbs)
         #: Cues read like a clinician: negation and the past do not fire them.
         self.negatable = frozenset(c.id for c in language.cues if c.negatable)
+        #: Negatable cues that the past quiets too ("had a fever last week").
+        self.tensed = frozenset(c.id for c in language.cues if c.negatable and not c.timeless)
+        #: Cues that count only in a message in another language.
+        self.foreign_only = frozenset(c.id for c in language.cues if c.foreign)
         self.urgent = frozenset(c.id for c in language.cues if c.urgent)
         self._patterns = tuple(c for c in language.cues if c.patterns)
         self._overrides = tuple((c.id, c.overrides) for c in language.cues if c.overrides)

@@ -611,7 +611,7 @@ class _Builder:
             value = fields.get(name)
             if value is None:
                 continue  # a role left out is played by no topic
-            if name in ("listing", "class-wide", "class-risks"):
+            if name in ("listing", "class-wide", "class-risks", "background"):
                 self.roles[name] = (self.text_list(fields, name, node, "roles"), self.where(value))
             else:
                 topic_id = self.text(fields, name, node, "roles")
@@ -642,6 +642,8 @@ class _Builder:
                     "overrides",
                     "quiets",
                     "present",
+                    "timeless",
+                    "foreign",
                     "phrases",
                     "patterns",
                     "examples",
@@ -666,7 +668,8 @@ class _Builder:
             examples = self.text_list(fields, "examples", item, label)
             counter = self.text_list(fields, "not", item, label, required=False)
             flags = {
-                name: self.flag(fields, name, label) for name in ("negatable", "urgent", "present")
+                name: self.flag(fields, name, label)
+                for name in ("negatable", "urgent", "present", "timeless", "foreign")
             }
             quiets = self.text(fields, "quiets", item, label, required=False) or ""
             if quiets not in ("", "always", "unless-present"):
@@ -698,6 +701,8 @@ class _Builder:
                 negatable=flags["negatable"],
                 urgent=flags["urgent"],
                 present=flags["present"],
+                timeless=flags["timeless"],
+                foreign=flags["foreign"],
                 quiets=quiets,
                 below=int(below) if below is not None else None,
                 says=self.text(fields, "says", item, label, required=False) or "",
@@ -745,7 +750,7 @@ class _Builder:
         if len(self.vocabulary) < len(VOCABULARY_LISTS):
             return None
         role = {name: self.roles.get(name, (("",), ""))[0] for name in ROLE_NAMES}
-        for name in ("listing", "class-wide", "class-risks"):
+        for name in ("listing", "class-wide", "class-risks", "background"):
             role[name] = tuple(t for t in role[name] if t)
         words = self.vocabulary
         return Language(
@@ -773,6 +778,7 @@ class _Builder:
                 listing=role["listing"],
                 class_wide=role["class-wide"],
                 class_risks=role["class-risks"],
+                background=role["background"],
             ),
         )
 

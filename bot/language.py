@@ -38,6 +38,7 @@ ROLE_NAMES = (
     "listing",
     "class-wide",
     "class-risks",
+    "background",
 )
 
 
@@ -71,6 +72,10 @@ class Cue:
     (a red flag told as past, over, or asked about), unless, for ``unless-present``, a
     ``present`` cue says it is happening now."""
     present: bool = False
+    timeless: bool = False
+    """The past does not quiet it (a crisis told as past still gets the crisis reply)."""
+    foreign: bool = False
+    """Counts only in a message in another language."""
     label: str = ""
     """How a reply names what the cue found ("missed doses"), where it says so."""
     note: str = ""
@@ -91,6 +96,8 @@ class Roles:
     listing: tuple[str, ...]
     class_wide: tuple[str, ...] = ()
     class_risks: tuple[str, ...] = ()
+    background: tuple[str, ...] = ()
+    """Topics that describe the drug, never answer "does it cause X" (what it is used for)."""
     """Class-wide entries on risks: "can cellcept cause cancer" is answered there."""
     """Topics whose class-wide entry follows a drug's own entry (vaccines...)."""
 

@@ -124,11 +124,11 @@ class Matcher:
         for sentence in _SENTENCE_END.split(text):
             clauses = [self._clause_cues(c) for c in _CLAUSE_END.split(sentence)]
             for i, fired in enumerate(clauses):
-                flags = fired & self.cues.negatable
+                flags = fired & self.cues.tensed
                 if not flags or self.cues.quieted(fired):
                     continue
                 following = clauses[i + 1] if i + 1 < len(clauses) else set()
-                if self.cues.resolved(following) and not following & self.cues.negatable:
+                if self.cues.resolved(following) and not following & self.cues.tensed:
                     continue
                 kept |= flags
         return kept
@@ -144,7 +144,8 @@ class Matcher:
 
     def _foreign(self, words: list[str]) -> bool:
         """Return True for a message in another language (its everyday words, not English)."""
-        foreign = sum(1 for w in words if w in self._foreign_words)
+        # A word with letters outside English's alphabet ("gorączkę") is no English word.
+        foreign = sum(1 for w in words if w in self._foreign_words or not w.isascii())
         return foreign >= 2 and foreign > sum(1 for w in words if w in self._common_words)
 
     def clear_caches(self) -> None:
@@ -209,10 +210,16 @@ class Matcher:
                 if target.kind in ("topic", "entry"):
                     found.append(" ".join(corrected[i : i + size]))
         fired |= self.cues.fire_patterns(normalized, " ".join(corrected))
-        if fired & self.cues.negatable and fired & self.cues.quieting:
+        if fired & self.cues.tensed and fired & self.cues.quieting:
             # "had a fever last week, fine now. is my rash from dapsone?": only the red
             # flags of sentences told as present count.
-            fired = (fired - self.cues.negatable) | self._present_red_flags(text)
+            fired = (fired - self.cues.tensed) | self._present_red_flags(text)
+        # A message in another language that names a drug and a topic is answered
+        # ("imuran ka side effect kya hai"), unless it holds an alarm in its own words.
+        alarm = bool(fired & self.cues.foreign_only)
+        foreign = self._foreign(normalized.split()) and (alarm or not (drugs and found))
+        if not foreign:
+            fired -= self.cues.foreign_only
         fired, dropped = self.cues.settle(fired)
         if "how-it-works" in fired:
             key = ("topic", self.language.roles.how_it_works)
@@ -253,9 +260,7 @@ class Matcher:
             and "uncovered.missed-doses" not in fired,
             urgent=bool(fired & self.cues.urgent),
             exclusive="*" in dropped,
-            # A message in another language that names a drug and a topic is answered
-            # ("imuran ka side effect kya hai"); one we cannot read is not guessed at.
-            foreign=self._foreign(normalized.split()) and not (drugs and found),
+            foreign=foreign,
             uncovered_topic=uncovered,
             across="across" in fired,
             switched_to_other=self.cues.switched_to_other(

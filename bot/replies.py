@@ -7,6 +7,7 @@ are the bot's own words around them: refusals, "not covered", greetings, notices
 from __future__ import annotations
 
 __all__ = [
+    "CANNOT_COMPARE",
     "CANNOT_TELL_PAIR",
     "COVERAGE",
     "COVERAGE_MORE",
@@ -45,6 +46,12 @@ ENGLISH_ONLY = (
 CANNOT_TELL_PAIR = (
     "I can't tell whether {others} {is_are} safe to take with {drugs}: my sources do not cover "
     "that combination. Please check with your pharmacist before taking them together."
+)
+#: A drug we do not cover compared with one we do.
+CANNOT_COMPARE = (
+    "I can't compare {others} with {drugs}: {others} {is_are} not covered by my sources. "
+    "Please ask your doctor or pharmacist; below you can choose what my sources say about "
+    "{drugs}."
 )
 STRANGERS = (
     "{names} {is_are} not covered: I have no information on {it_them}. Please ask your doctor "
