@@ -8,6 +8,7 @@ crisis gets its own reply and nothing else.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -319,21 +320,53 @@ def _still_valid(kb: KnowledgeBase, context: Context | None) -> Context | None:
     return context if context.drugs else None
 
 
+@dataclass(frozen=True)
+class _Folded:
+    """What composing compares with, folded once per knowledge (not once per question)."""
+
+    spoken: dict[str | None, str]
+    """Per drug id (None: the class entries), every word its entries say or match on."""
+    other_topic_phrases: frozenset[str]
+    """Phrases of topics that are not lists: their own entries answer them."""
+    aliases: dict[str, str]
+
+
+_FOLDED: dict[int, tuple[weakref.ref[KnowledgeBase], _Folded]] = {}
+
+
+def _folded(kb: KnowledgeBase) -> _Folded:
+    cached = _FOLDED.get(id(kb))
+    if cached is not None and cached[0]() is kb:
+        return cached[1]
+    spoken: dict[str | None, str] = {}
+    for drug in kb.drugs:
+        parts = [normalize(e.answer) for e in (drug.overview, *drug.entries)]
+        parts += [normalize(p) for e in drug.entries for p in e.phrases]
+        spoken[drug.id] = " " + " | ".join(parts) + " "
+    spoken[None] = " " + " | ".join(normalize(e.answer) for e in kb.general) + " "
+    listing = kb.language.roles.listing
+    folded = _Folded(
+        spoken=spoken,
+        other_topic_phrases=frozenset(
+            normalize(p) for t in kb.topics if t.id not in listing for p in t.phrases
+        ),
+        aliases={normalize(k): normalize(v) for k, v in kb.language.also_known_as},
+    )
+    if len(_FOLDED) > 8:  # reloads replace the knowledge; keep the cache small
+        _FOLDED.clear()
+    _FOLDED[id(kb)] = (weakref.ref(kb), folded)
+    return folded
+
+
 def _strangers(kb: KnowledgeBase, covered: list[Drug], others: tuple[str, ...]) -> list[str]:
     """Return the drugs we do not cover that no entry of the covered drugs speaks of."""
-    spoken: set[str] = set()
-    for drug in covered:
-        for entry in (drug.overview, *drug.entries):
-            spoken.add(normalize(entry.answer))
-            spoken.update(normalize(p) for p in entry.phrases)
-    for entry in kb.general:
-        spoken.add(normalize(entry.answer))
-    text = " " + " | ".join(spoken) + " "
-    aliases = dict(kb.language.also_known_as)
+    folded = _folded(kb)
+    texts = [folded.spoken.get(d.id, "") for d in covered] + [folded.spoken[None]]
 
     def spoken_of(name: str) -> bool:
-        folded = normalize(name)
-        return any(f" {normalize(n)} " in text for n in (folded, aliases.get(folded, folded)))
+        name = normalize(name)
+        names = (name, folded.aliases.get(name, name))
+        return any(f" {n} " in text for n in names for text in texts)
 
     return [n for n in others if not spoken_of(n)]
 
@@ -598,9 +631,7 @@ class _AnswerBuilder:
             return
         roles = self.kb.language.roles
         generic = frozenset(self.kb.language.generic_words)
-        other_topics = {
-            normalize(p) for t in self.kb.topics if t.id not in roles.listing for p in t.phrases
-        }
+        other_topics = _folded(self.kb).other_topic_phrases
         shown = Entry("shown", None, "", "", (), " ".join(e.answer for e in chosen), ())
         own = {normalize(p) for e in chosen for p in e.phrases}
         phrases = [p for p in self.match.phrases if p not in other_topics and p not in own]

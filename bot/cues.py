@@ -73,9 +73,19 @@ class CueReader:
         poo"); a cue with ``below`` counts only a captured number below it.
         """
         fired: set[str] = set()
+        distinct = tuple(dict.fromkeys(texts))
         for cue in self._patterns:
+            # Every match is weighed only where one may not count (a negation before it,
+            # a count too high); otherwise the first match decides.
+            weighed = cue.negatable or cue.below is not None
             for pattern in cue.patterns:
-                if any(self._counts(cue, m) for text in texts for m in pattern.finditer(text)):
+                if weighed:
+                    hit = any(
+                        self._counts(cue, m) for text in distinct for m in pattern.finditer(text)
+                    )
+                else:
+                    hit = any(pattern.search(text) for text in distinct)
+                if hit:
                     fired.add(cue.id)
                     break
         return fired
