@@ -223,7 +223,7 @@ def test_red_flag_with_an_uncovered_drug_still_leads_with_the_doctor(
 ) -> None:
     answer = ask(kb, matcher, "I'm on tacrolimus and I have a fever")
     text = render_plain(answer)
-    assert text.startswith("Contact your doctor or haematology team today about a fever")
+    assert text.startswith("Contact your doctor or haematology team now about a fever")
     assert "tacrolimus is not covered" in text
     assert answer.drugs == ()
     assert answer.sections == ()

@@ -380,7 +380,7 @@ async def test_question_gets_a_cited_html_answer(bot: Bot) -> None:
 
     assert reply.params["chat_id"] == USER
     text = reply.params["text"]
-    assert text.startswith(GRAPEFRUIT_TITLE + "\nAvoid grapefruit juice while on ciclosporin")
+    assert text.startswith(GRAPEFRUIT_TITLE + "\nAvoid grapefruit juice, because it interferes with ciclosporin")
     assert "can raise the level of cyclosporine in your blood [5]" in text
     assert "<i>A word of caution: " in text
     # The sources fold away in an expandable quote, with when they were last checked.
@@ -465,11 +465,11 @@ async def test_red_flag_puts_contact_your_doctor_first(bot: Bot) -> None:
 
     text = reply.params["text"]
     # The fever's own instruction, in bold, before any fact.
-    assert text.startswith("\u26a0\ufe0f <b>Contact your doctor or haematology team today"), text[
+    assert text.startswith("\u26a0\ufe0f <b>Contact your doctor or haematology team now"), text[
         :80
     ]
     assert "<b>Azathioprine: Side effects</b>" in text
-    assert text.index("haematology team today") < text.index("Azathioprine: Side effects")
+    assert text.index("haematology team now") < text.index("Azathioprine: Side effects")
 
 
 @pytest.mark.parametrize(
@@ -603,7 +603,7 @@ async def test_inline_red_flag_keeps_contact_your_doctor(bot: Bot) -> None:
         assert result["title"].startswith("What to do now - ")
         text = result["input_message_content"]["message_text"]
         assert text.startswith(
-            "\u26a0\ufe0f <b>Contact your doctor or haematology team today about a fever"
+            "\u26a0\ufe0f <b>Contact your doctor or haematology team now about a fever"
         ), text[:80]
 
 
@@ -847,7 +847,7 @@ async def test_inline_red_flag_without_a_drug_offers_the_advice(bot: Bot) -> Non
     assert result["title"] == "What to do now"
     text = result["input_message_content"]["message_text"]
     assert text.startswith(
-        "\u26a0\ufe0f <b>Contact your doctor or haematology team today about a fever"
+        "\u26a0\ufe0f <b>Contact your doctor or haematology team now about a fever"
     )
 
 
