@@ -20,15 +20,18 @@ import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from telegram import Update  # noqa: E402  (after the path is set up)
 
+from bot.inbox import Inbox  # noqa: E402
 from bot.live import LiveKnowledge  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.telegram_app import FLOOD_NOTICE, build_application  # noqa: E402
@@ -62,6 +65,36 @@ class _Counting(logging.Handler):
         self.counts[f"{record.levelname} {record.name}: {record.getMessage()}{detail}"] += 1
 
 
+class _InboxCount:
+    """Counts the inbox's transactions (and which thread writes them) during the load."""
+
+    def __init__(self) -> None:
+        self.transactions = self.synced = self.checkpoints = self.admitted = self.done = 0
+        self.thread: int | None = None
+        write = Inbox.write
+
+        def counting(inbox: Inbox, admitted: Any, finished: Any = ()) -> list[bool]:
+            self.thread = threading.get_native_id()
+            flags = write(inbox, admitted, finished)
+            self.transactions += 1
+            self.synced += bool(admitted)
+            self.admitted += sum(flags)
+            self.done += len(finished)
+            self.checkpoints += bool(finished) and inbox.unfinished_count == 0
+            return flags
+
+        Inbox.write = counting  # type: ignore[method-assign]  # the benchmark's own probe
+
+    def bytes_written(self) -> int | None:
+        """Bytes the inbox thread passed to write calls (Linux), None elsewhere."""
+        try:
+            text = Path(f"/proc/self/task/{self.thread}/io").read_text()
+        except OSError:
+            return None
+        fields = dict(line.split(": ") for line in text.splitlines())
+        return int(fields["wchar"])
+
+
 def _max_rss_mb() -> float:
     # ru_maxrss is in kilobytes on Linux (bytes on macOS).
     scale = 1 if sys.platform == "darwin" else 1024
@@ -82,10 +115,11 @@ def _explain(chats: int, per_chat: int) -> None:
     print(f"Load benchmark: {chats} chats x {per_chat} questions, all pushed at once.")
     print(
         "What is measured: the real bot (python-telegram-bot polling, handlers, answers,\n"
-        "question log, HTTP) with Telegram's rate limits lifted, talking to a fake Bot API\n"
-        "server on 127.0.0.1. The fake server runs in this same process (its threads share\n"
-        "the interpreter with the bot) and on this same machine, so its own work - parsing\n"
-        "each request, recording it - is counted in every figure: the bot alone is faster.\n"
+        "question log, inbox, HTTP) with Telegram's rate limits lifted, talking to a fake\n"
+        "Bot API server on 127.0.0.1. The fake server runs in this same process (its threads\n"
+        "share the interpreter with the bot) and on this same machine, so its own work -\n"
+        "parsing each request, recording it - is counted in every figure: the bot alone is\n"
+        "faster.\n"
         "The fake server also speaks HTTP/1.0 and closes every connection, so each reply\n"
         "opens a new TCP connection, which Telegram's keep-alive connections spare.\n"
         "Latency: from pushing an update to the fake server until the bot's reply to it\n"
@@ -98,6 +132,7 @@ def _explain(chats: int, per_chat: int) -> None:
 async def run(chats: int, per_chat: int) -> None:
     _explain(chats, per_chat)
     counting = _Counting()
+    inbox = _InboxCount()
     logging.basicConfig(level=logging.WARNING, handlers=[counting], force=True)
     # socketserver listens with a backlog of 5 connections; hundreds of replies
     # connecting at once would overflow it and the kernel would reset connections.
@@ -154,6 +189,9 @@ async def run(chats: int, per_chat: int) -> None:
             loop_cpu = time.thread_time() - loop_cpu_before
             cpu = _process_cpu() - cpu_before
             await asyncio.sleep(0.5)  # room for a duplicate to show up
+            assert app.bot.delivery.writer is not None
+            await app.bot.delivery.writer.flushed()
+            inbox_bytes = inbox.bytes_written()
             rss_after = _max_rss_mb()
             sends = [c for c in server.calls[mark:] if c.method == "sendMessage"]
             await app.updater.stop()
@@ -206,6 +244,16 @@ async def run(chats: int, per_chat: int) -> None:
     print(
         f"peak memory (max RSS of the process, bot + fake server): {rss_after:.0f} MB "
         f"({rss_after - rss_before:+.0f} MB during the load)"
+    )
+    print(
+        f"inbox: {inbox.admitted} updates admitted and {inbox.done} marked done in "
+        f"{inbox.transactions} transactions ({inbox.synced} with fsync, {inbox.checkpoints} "
+        f"checkpoints), {inbox.transactions / max(len(delivered), 1):.2f} per reply"
+        + (
+            f", {inbox_bytes / max(len(delivered), 1) / 1024:.1f} KiB written per reply"
+            if inbox_bytes is not None
+            else ""
+        )
     )
     if counting.counts:
         print(f"warnings/errors logged: {sum(counting.counts.values())}, the most frequent:")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bot.inbox import inbox_path_for
 from bot.knowledge import DEFAULT_KNOWLEDGE_PATH
 from bot.records import DEFAULT_DATA_PATH
 
@@ -47,6 +48,11 @@ class Settings:
     def webhook_path(self) -> str:
         """The local path the webhook server listens on: the path of ``webhook_url``."""
         return urlparse(self.webhook_url or "").path.strip("/")
+
+    @property
+    def inbox_path(self) -> Path:
+        """The SQLite file of the inbox of updates not answered yet, next to ``data_path``."""
+        return inbox_path_for(self.data_path)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

@@ -51,6 +51,7 @@ from bot.answers import (
     split_message,
 )
 from bot.conversation import ConversationMemory
+from bot.delivery import Delivery, DeliveryProcessor, build_bot
 from bot.flood import FloodGuard, Verdict
 from bot.knowledge import KnowledgeError
 from bot.knowledge_store import KnowledgeStore
@@ -382,8 +383,11 @@ def build_application(
         The application, not started.
     """
     handlers = BotHandlers(settings, live, log)
+    delivery = Delivery.open(settings.inbox_path)
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]  # as above
+        # Before polling or the webhook starts: what the last run left unanswered goes first.
+        await delivery.replay(application)
         await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
         admin_menu = [BotCommand(n, d) for n, d in (*COMMANDS, *ADMIN_COMMANDS)]
         for admin_id in sorted(settings.admin_ids):
@@ -414,16 +418,12 @@ def build_application(
 
     builder = (
         ApplicationBuilder()
-        .token(settings.token)
-        .rate_limiter(limiter)
-        .concurrent_updates(ChatOrderedProcessor())
+        # The bot writes fetched updates to the inbox before they are confirmed.
+        .bot(build_bot(settings, limiter, delivery))
+        .concurrent_updates(DeliveryProcessor(ChatOrderedProcessor(), delivery))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    if settings.base_url is not None:
-        builder = builder.base_url(settings.base_url).base_file_url(
-            settings.base_url.removesuffix("/bot") + "/file/bot"
-        )
     application = builder.build()
     application.bot_data["handlers"] = handlers
     # Before every other handler: a flooding user's messages go no further.

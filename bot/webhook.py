@@ -24,6 +24,8 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application as TornadoApplication
 from tornado.web import RequestHandler
 
+from bot.delivery import admit_update
+
 __all__ = ["HEALTH_PATH", "MAX_UPDATE_BYTES", "SECRET_HEADER", "WebhookServer", "serve_webhook"]
 
 logger = logging.getLogger(__name__)
@@ -85,7 +87,10 @@ class _UpdateHandler(RequestHandler):
             logger.warning("refused a malformed webhook body: %s", type(error).__name__)
             self._refuse(HTTPStatus.BAD_REQUEST, "malformed update")
             return
-        await self.bot_application.update_queue.put(update)
+        # Written to the inbox before the 200; a retry of an update already in it is
+        # confirmed again but not answered twice.
+        if await admit_update(self.bot_application, update):
+            await self.bot_application.update_queue.put(update)
         self.set_status(HTTPStatus.OK)
         self.finish({"ok": True})
 

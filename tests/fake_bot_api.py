@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import html
+import http.client
 import itertools
 import json
 import logging
@@ -55,6 +56,7 @@ __all__ = [
     "ApiError",
     "FakeBotApi",
     "UploadedFile",
+    "WebhookDelivery",
 ]
 
 JSONDict = dict[str, Any]
@@ -130,6 +132,9 @@ _JSON_FIELDS = frozenset(
     }
 )
 
+#: The header Telegram sends the webhook's secret token in.
+WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
 _HTML_TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>")
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _DISPOSITION_PARAM_RE = re.compile(r'\b(name|filename)="((?:[^"\\]|\\.)*)"')
@@ -154,6 +159,22 @@ class ApiCall:
     #: Telegram's error ``description`` when the call failed.
     error: str | None = None
     timestamp: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One attempt of the fake server to post an update to the bot's webhook."""
+
+    update_id: int
+    #: The HTTP status the bot answered, or ``None`` when the connection failed.
+    status: int | None
+    error: str | None = None
+    timestamp: float = field(default_factory=time.monotonic)
+
+    @property
+    def acknowledged(self) -> bool:
+        """Telegram forgets an update once its webhook answered 2xx."""
+        return self.status is not None and 200 <= self.status < 300
 
 
 @dataclass(frozen=True)
@@ -469,6 +490,11 @@ class FakeBotApi:
         self._files: dict[str, tuple[JSONDict, bytes]] = {}
         self._downloads: list[str] = []
         self._webhook: JSONDict = {}
+        self._webhook_origin: str | None = None
+        self._webhook_retry_after = 0.2
+        self._webhook_timeout = 10.0
+        self._webhook_thread: threading.Thread | None = None
+        self._webhook_deliveries: list[WebhookDelivery] = []
         self._allowed_updates: list[str] = []
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._menu_buttons: dict[str, JSONDict] = {}
@@ -526,6 +552,8 @@ class FakeBotApi:
             server.server_close()
         if thread is not None:
             thread.join(timeout=5)
+        if self._webhook_thread is not None:
+            self._webhook_thread.join(timeout=5)
 
     def __enter__(self) -> Self:
         return self.start()
@@ -850,6 +878,99 @@ class FakeBotApi:
             extra["caption"] = caption
         return self._push_user_message(extra, chat_id, user_id, first_name, username)
 
+    # ------------------------------------------------------------ webhook delivery
+
+    def deliver_webhooks_to(
+        self, origin: str, *, retry_after: float = 0.2, timeout: float = 10.0
+    ) -> None:
+        """Post updates to the registered webhook, as Telegram does, but at ``origin``.
+
+        While a webhook is set (``setWebhook``), Telegram posts each pending update to
+        its URL as JSON, with the secret token in the ``X-Telegram-Bot-Api-Secret-Token``
+        header, and forgets the update only once the bot answered 2xx; a failed
+        connection, a timeout or another status is retried later, until it succeeds.
+        The registered URL is https:// on a public host; the fake posts to the same path
+        at ``origin`` (e.g. ``http://127.0.0.1:8443``) instead. Updates go one at a time,
+        in order (Telegram may send up to ``max_connections`` at once). Every attempt is
+        recorded in :attr:`webhook_deliveries`.
+
+        Args:
+            origin: scheme, host and port that stand in for the registered URL's.
+            retry_after: seconds between a failed attempt and the next one.
+            timeout: seconds to wait for the bot's response.
+        """
+        with self._cond:
+            self._webhook_origin = origin.rstrip("/")
+            self._webhook_retry_after = retry_after
+            self._webhook_timeout = timeout
+            if self._webhook_thread is None:
+                self._webhook_thread = threading.Thread(
+                    target=self._deliver_webhooks, name="FakeBotApi:webhook", daemon=True
+                )
+                self._webhook_thread.start()
+            self._cond.notify_all()
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every attempt to post an update to the webhook, in order."""
+        with self._cond:
+            return list(self._webhook_deliveries)
+
+    def _next_webhook_delivery(self) -> tuple[JSONDict, str, str | None] | None:
+        """The update to post next, the URL and the secret token; call with the lock held."""
+        url = str(self._webhook.get("url") or "")
+        if not url or self._webhook_origin is None:
+            return None
+        update = next((u for u in self._updates if self._is_allowed(u)), None)
+        if update is None:
+            return None
+        parts = urlsplit(url)
+        target = f"{self._webhook_origin}{parts.path or '/'}"
+        if parts.query:
+            target += f"?{parts.query}"
+        return copy.deepcopy(update), target, self._webhook.get("secret_token")
+
+    def _deliver_webhooks(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopping and (job := self._next_webhook_delivery()) is None:
+                    self._cond.wait()
+                if self._stopping or job is None:
+                    return
+                timeout, retry_after = self._webhook_timeout, self._webhook_retry_after
+            update, url, secret = job
+            status, error = self._post_update(url, update, secret, timeout)
+            delivery = WebhookDelivery(update["update_id"], status, error)
+            with self._cond:
+                self._webhook_deliveries.append(delivery)
+                if delivery.acknowledged:
+                    self._updates = [
+                        u for u in self._updates if u["update_id"] != update["update_id"]
+                    ]
+                self._cond.notify_all()
+            if not delivery.acknowledged:
+                self._stop_event.wait(retry_after)
+
+    @staticmethod
+    def _post_update(
+        url: str, update: JSONDict, secret: str | None, timeout: float
+    ) -> tuple[int | None, str | None]:
+        parts = urlsplit(url)
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+        headers = {"Content-Type": "application/json"}
+        if secret:
+            headers[WEBHOOK_SECRET_HEADER] = secret
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection.request("POST", path, body=json.dumps(update).encode(), headers=headers)
+            response = connection.getresponse()
+            response.read()
+            return response.status, None
+        except (OSError, http.client.HTTPException) as error:
+            return None, f"{type(error).__name__}: {error}"
+        finally:
+            connection.close()
+
     def push_document(
         self,
         content: bytes,
@@ -1152,6 +1273,7 @@ class FakeBotApi:
 
     def _delete_webhook(self, params: JSONDict) -> bool:
         self._webhook = {}
+        self._cond.notify_all()
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
@@ -1160,9 +1282,10 @@ class FakeBotApi:
         url = str(params.get("url") or "")
         if params.get("drop_pending_updates"):
             self._updates.clear()
-        # Updates are NOT delivered to the webhook; this only mirrors Telegram's state
-        # machine (e.g. getUpdates conflicts while a webhook is set).
-        self._webhook = {"url": url} if url else {}
+        # Updates are delivered to the webhook only after deliver_webhooks_to(); otherwise
+        # this only mirrors Telegram's state machine (getUpdates conflicts while it is set).
+        self._webhook = {"url": url, "secret_token": params.get("secret_token")} if url else {}
+        self._cond.notify_all()
         return True
 
     def _get_webhook_info(self, params: JSONDict) -> JSONDict:

@@ -14,7 +14,8 @@ import time
 import urllib.error
 import urllib.request
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -656,3 +657,92 @@ async def test_application_end_to_end(server: FakeBotApi) -> None:
     # start_polling deleted the webhook first, and shutdown confirmed the updates.
     assert server.calls_to("deleteWebhook")
     assert server.pending_updates == []
+
+
+# ------------------------------------------------------------ webhook delivery
+
+
+class _Hook:
+    """A tiny webhook receiver: answers each POST with the next of ``statuses`` (then 200)."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses = statuses
+        self.received: list[tuple[str, str | None, JSONDict]] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                secret = self.headers.get("X-Telegram-Bot-Api-Secret-Token")
+                hook.received.append((self.path, secret, json.loads(body)))
+                status = hook.statuses.pop(0) if hook.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> _Hook:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def test_webhook_delivery_retries_until_acknowledged(server: FakeBotApi, bot: Bot) -> None:
+    with _Hook([500, 502]) as hook:
+        server.deliver_webhooks_to(hook.origin, retry_after=0.01)
+        first = server.push_message("one")
+        second = server.push_message("two")
+        # Nothing is delivered before a webhook is set.
+        await asyncio.sleep(0.1)
+        assert hook.received == []
+
+        assert await bot.set_webhook("https://bot.example.org/tg/hook", secret_token="s3cret")
+        await asyncio.to_thread(_wait, lambda: server.pending_updates == [])
+
+    deliveries = server.webhook_deliveries
+    assert [(d.update_id, d.status) for d in deliveries] == [
+        (first["update_id"], 500),
+        (first["update_id"], 502),
+        (first["update_id"], 200),
+        (second["update_id"], 200),
+    ]
+    assert [d.acknowledged for d in deliveries] == [False, False, True, True]
+    assert {(path, secret) for path, secret, _ in hook.received} == {("/tg/hook", "s3cret")}
+    assert [body for _, _, body in hook.received] == [first, first, first, second]
+
+
+async def test_webhook_delivery_survives_an_unreachable_bot(server: FakeBotApi, bot: Bot) -> None:
+    with _Hook([]) as hook:
+        origin = hook.origin
+    # The receiver is gone: every attempt fails until the webhook is deleted.
+    server.deliver_webhooks_to(origin, retry_after=0.01)
+    update = server.push_message("one")
+    assert await bot.set_webhook("https://bot.example.org/hook")
+    await asyncio.to_thread(_wait, lambda: len(server.webhook_deliveries) >= 2)
+    assert await bot.delete_webhook()
+
+    failed = server.webhook_deliveries
+    assert all(d.status is None and d.error for d in failed)
+    assert {d.update_id for d in failed} == {update["update_id"]}
+    # Still waiting for a delivery (or a getUpdates) that confirms it.
+    assert server.pending_updates == [update]
+
+
+def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll ``condition`` from a worker thread until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)

@@ -67,6 +67,13 @@ def test_only_the_token_gives_the_defaults() -> None:
     assert settings.webhook_secret is None
     assert settings.port == DEFAULT_PORT
     assert settings.webhook_path == ""
+    assert settings.inbox_path == Path("data") / "questions-inbox.sqlite3"
+
+
+def test_the_inbox_sits_next_to_the_data_path() -> None:
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "DATA_PATH": "/srv/itp/log.db"})
+
+    assert settings.inbox_path == Path("/srv/itp/log-inbox.db")
 
 
 @pytest.mark.parametrize("token", [None, "", "   "])

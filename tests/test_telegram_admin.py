@@ -171,10 +171,14 @@ async def test_the_log_never_holds_who_asked(bot: Bot) -> None:
         await bot.ask("is itp contagious", user_id=user_id)
         reply = await bot.ask("grapefruit cyclosporine?", user_id=user_id)
         await press(bot, vote_buttons(reply)[0]["callback_data"], user_id=user_id)
-    # Let SQLite write everything out: the log is read as a plain file below.
+    # Let SQLite write everything out: the log and the inbox are read as plain files
+    # below, once every update is answered and marked done.
+    await bot.settled()
     bot.app.bot_data["handlers"].log.close()
 
     folder = database(bot).parent
+    # The inbox of updates waiting for their answer is read too.
+    assert bot.app.bot.delivery.writer.inbox.path.parent == folder
     raw = b"".join(p.read_bytes() for p in folder.iterdir() if p.is_file())
     for secret in (b"987654321", b"123456789", NAME.encode(), bot.server.token.encode()):
         assert secret not in raw

@@ -183,6 +183,16 @@ class Bot:
         """Wait until every update pushed so far to ``chat_id`` has been fully handled."""
         self.barrier_ids.add(await barrier(self.server, chat_id, user_id))
 
+    async def settled(self) -> None:
+        """Wait until every update handled so far is marked done in the inbox, on disk."""
+        delivery = self.app.bot.delivery
+        deadline = time.monotonic() + WAIT
+        while delivery.waiting:
+            assert time.monotonic() < deadline, f"{delivery.waiting} update(s) never marked done"
+            await asyncio.sleep(0.01)
+        assert delivery.writer is not None
+        await delivery.writer.flushed()
+
     def sent_since(self, mark: int, method: str = "sendMessage") -> list[ApiCall]:
         """Calls of ``method`` since ``mark``, except the barriers' answers."""
         return [
