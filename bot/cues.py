@@ -36,6 +36,8 @@ class CueReader:
         self.tensed = frozenset(c.id for c in language.cues if c.negatable and not c.timeless)
         #: Cues that count only in a message in another language.
         self.foreign_only = frozenset(c.id for c in language.cues if c.foreign)
+        #: (cue id, topic id) for the cues that say which topic is asked.
+        self.topics = tuple((c.id, c.topic) for c in language.cues if c.topic)
         self.urgent = frozenset(c.id for c in language.cues if c.urgent)
         self._patterns = tuple(c for c in language.cues if c.patterns)
         self._overrides = tuple((c.id, c.overrides) for c in language.cues if c.overrides)

@@ -76,6 +76,8 @@ class Cue:
     """The past does not quiet it (a crisis told as past still gets the crisis reply)."""
     foreign: bool = False
     """Counts only in a message in another language."""
+    topic: str = ""
+    """A topic the message asks about when the cue fires ("period late": pregnancy)."""
     label: str = ""
     """How a reply names what the cue found ("missed doses"), where it says so."""
     note: str = ""

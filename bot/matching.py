@@ -224,6 +224,11 @@ class Matcher:
         if "how-it-works" in fired:
             key = ("topic", self.language.roles.how_it_works)
             scores[key] = scores.get(key, 0) + 2
+        for cue_id, topic_id in self.cues.topics:
+            # "my period is 2 weeks late": the cue says which topic is asked.
+            if cue_id in fired and self.kb.topic(topic_id) is not None:
+                key = ("topic", topic_id)
+                scores[key] = scores.get(key, 0) + 2
         topic_scores: dict[str, int] = {}
         for (kind, target_key), score in scores.items():
             if kind == "topic":
