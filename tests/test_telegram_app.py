@@ -380,7 +380,9 @@ async def test_question_gets_a_cited_html_answer(bot: Bot) -> None:
 
     assert reply.params["chat_id"] == USER
     text = reply.params["text"]
-    assert text.startswith(GRAPEFRUIT_TITLE + "\nAvoid grapefruit juice, because it interferes with ciclosporin")
+    assert text.startswith(
+        GRAPEFRUIT_TITLE + "\nAvoid grapefruit juice, because it interferes with ciclosporin"
+    )
     assert "can raise the level of cyclosporine in your blood [5]" in text
     assert "<i>A word of caution: " in text
     # The sources fold away in an expandable quote, with when they were last checked.
@@ -465,9 +467,7 @@ async def test_red_flag_puts_contact_your_doctor_first(bot: Bot) -> None:
 
     text = reply.params["text"]
     # The fever's own instruction, in bold, before any fact.
-    assert text.startswith("\u26a0\ufe0f <b>Contact your doctor or haematology team now"), text[
-        :80
-    ]
+    assert text.startswith("\u26a0\ufe0f <b>Contact your doctor or haematology team now"), text[:80]
     assert "<b>Azathioprine: Side effects</b>" in text
     assert text.index("haematology team now") < text.index("Azathioprine: Side effects")
 
