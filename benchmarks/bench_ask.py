@@ -19,10 +19,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answers import render_plain  # noqa: E402  (after the path is set up)
 from bot.knowledge import DEFAULT_KNOWLEDGE_PATH  # noqa: E402
 from bot.lexicon import english_words  # noqa: E402
 from bot.live import LoadedKnowledge  # noqa: E402
+from bot.rendering import render_plain  # noqa: E402  (after the path is set up)
 
 
 def questions(count: int) -> list[str]:

@@ -53,9 +53,9 @@ sys.path.insert(0, str(ROOT))
 from rapidfuzz import process  # noqa: E402  (after the path is set up)
 from rapidfuzz.distance import OSA  # noqa: E402
 
-from bot.answers import render_plain  # noqa: E402
 from bot.knowledge import KnowledgeError, load_knowledge  # noqa: E402
 from bot.live import LoadedKnowledge  # noqa: E402
+from bot.rendering import render_plain  # noqa: E402
 
 GOAL_QUESTION_MS = 1.0  # per question, at 10,000 entries
 GOAL_LOAD_MS = 2000.0

@@ -31,7 +31,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.answers import Button, split_message
+from bot.composing import Button
 from bot.knowledge import KnowledgeError
 from bot.knowledge_store import (
     MAX_FILE_BYTES,
@@ -43,6 +43,7 @@ from bot.knowledge_store import (
 from bot.live import LiveKnowledge
 from bot.matching import normalize
 from bot.records import QuestionLog
+from bot.rendering import split_message
 from bot.teach import TeachError, add_phrase, suggest_phrase
 from bot.telegram_send import send_html
 

@@ -12,11 +12,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.answers import Answer, render_plain
 from bot.changes import diff_knowledge
+from bot.composing import Answer
 from bot.conversation import ConversationMemory
 from bot.knowledge import DEFAULT_KNOWLEDGE_PATH, KnowledgeError, load_knowledge
 from bot.live import LoadedKnowledge
+from bot.rendering import render_plain
 from bot.review import review_knowledge
 
 __all__ = ["main"]

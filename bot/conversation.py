@@ -6,7 +6,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from bot.answers import Answer, Context
+from bot.composing import Answer, Context
 
 __all__ = ["DEFAULT_MEMORY_SECONDS", "ConversationMemory"]
 

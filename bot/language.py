@@ -3,7 +3,7 @@
 The model only; the loader lives with the rest of the knowledge loader
 (:mod:`bot.knowledge`), so that the language file is validated, reloaded and
 diffed together with the facts. Nothing here decides anything: the matcher
-(:mod:`bot.matching`) and the composer (:mod:`bot.answers`) read these values.
+(:mod:`bot.matching`) and the composer (:mod:`bot.rendering`) read these values.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answers import Answer, Context, answer_question
 from bot.changes import KnowledgeChanges, diff_knowledge
+from bot.composing import Answer, Context, answer_question
 from bot.cue_examples import cue_example_problems
 from bot.knowledge import KnowledgeBase, KnowledgeError, knowledge_files, load_knowledge
 from bot.matching import Matcher

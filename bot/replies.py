@@ -14,17 +14,24 @@ __all__ = [
     "DOSE_CLARIFY",
     "DOSE_REFUSAL",
     "ENGLISH_ONLY",
+    "FLOOD_NOTICE",
     "GREETING_TAIL",
     "HELLO",
+    "HELP_HTML",
     "NOT_COVERED_NAMES",
     "NOT_COVERED_PLAIN",
     "NOT_COVERED_TAIL",
     "NOT_COVERED_UNKNOWN",
     "NOT_MENTIONED",
     "NO_TOPIC_FOR_DRUG",
+    "OUTDATED_BUTTON",
+    "SOMETHING_WENT_WRONG",
+    "START_HTML",
     "STRANGERS",
+    "TEXT_ONLY_HTML",
     "TOO_MANY",
     "UNCOVERED_TOPIC",
+    "URGENT_TITLE",
     "WELCOME",
     "WHICH_MEDICINE",
 ]
@@ -82,3 +89,36 @@ COVERAGE = (
     "I answer questions about these ITP immunosuppressants only, from cited sources: {names}."
 )
 COVERAGE_MORE = "{count} more (see /drugs)"
+
+# --- the Telegram edge (HTML where the name ends in _HTML) ------------------------------
+
+START_HTML = (
+    "<b>ITP medication helper</b>\n"
+    "I answer questions about immunosuppressants used for immune thrombocytopenia "
+    "(ITP): {names}. Every answer comes from a cited source.\n\n"
+    "This is general information, not medical advice: always check with your doctor "
+    "or pharmacist.\n\n"
+    "Ask in your own words, for example: <i>grapefruit cyclosporine?</i> or "
+    "<i>how long before imuran works</i>."
+)
+HELP_HTML = (
+    "<b>How to ask</b>\n"
+    "Name the medicine and what you want to know: side effects, how long it takes, "
+    "interactions with food or herbs, tests, pregnancy...\n"
+    "Examples: <i>imuran side effects</i>, <i>does dapsone need a blood test</i>, "
+    "<i>sirolimus and grapefruit</i>. You can follow up with <i>and the side "
+    "effects?</i>\n\n"
+    "If you have a fever, bleeding or feel very unwell, contact your doctor now.\n\n"
+    "{commands}"
+)
+FLOOD_NOTICE = (
+    "You are sending messages faster than I can answer them well. Please wait a few "
+    "seconds, then ask again, one question at a time."
+)
+OUTDATED_BUTTON = "This button is out of date. Please ask your question again."
+TEXT_ONLY_HTML = (
+    "I can only read text questions. Type one, for example: <i>grapefruit cyclosporine?</i>"
+)
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
+#: The title of an inline result that opens with what to do now.
+URGENT_TITLE = "What to do now"

@@ -1,6 +1,6 @@
 """The Telegram edge: handlers that read an update, call the core and reply.
 
-Nothing here decides what to say; :mod:`bot.answers` does. The handlers only
+Nothing here decides what to say; :mod:`bot.rendering` does. The handlers only
 translate between Telegram updates and the core's questions and answers.
 """
 
@@ -40,16 +40,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot import replies
 from bot.admin import ADMIN_COMMANDS, AdminHandlers
-from bot.answers import (
-    Answer,
-    answer_for_callback,
-    answer_per_section,
-    drug_buttons,
-    render_html,
-    render_sources_html,
-    split_message,
-)
+from bot.composing import Answer, answer_for_callback, answer_per_section, drug_buttons
 from bot.conversation import ConversationMemory
 from bot.delivery import Delivery, DeliveryProcessor, build_bot
 from bot.flood import FloodGuard, Verdict
@@ -59,6 +52,7 @@ from bot.lexicon import english_words
 from bot.live import LiveKnowledge
 from bot.matching import normalize
 from bot.records import QuestionLog
+from bot.rendering import render_html, render_sources_html, split_message
 from bot.settings import Settings
 from bot.telegram_send import NO_PREVIEW as _NO_PREVIEW
 from bot.telegram_send import send_html as _send
@@ -81,14 +75,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("drugs", "The medicines covered"),
     ("sources", "All references the answers cite"),
 )
-FLOOD_NOTICE = (
-    "You are sending messages faster than I can answer them well. Please wait a few "
-    "seconds, then ask again, one question at a time."
-)
+FLOOD_NOTICE = replies.FLOOD_NOTICE
 _MAX_INLINE_RESULTS = 10
 _INLINE_DESCRIPTION_CHARS = 120
-# The title of an inline result that opens with what to do now.
-_URGENT_TITLE = "What to do now"
+_URGENT_TITLE = replies.URGENT_TITLE
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -185,15 +175,7 @@ class BotHandlers:
             return
         kb = self.live.current.kb
         names = ", ".join(html.escape(d.name) for d in kb.drugs)
-        text = (
-            "<b>ITP medication helper</b>\n"
-            "I answer questions about immunosuppressants used for immune thrombocytopenia "
-            f"(ITP): {names}. Every answer comes from a cited source.\n\n"
-            "This is general information, not medical advice: always check with your doctor "
-            "or pharmacist.\n\n"
-            "Ask in your own words, for example: <i>grapefruit cyclosporine?</i> or "
-            "<i>how long before imuran works</i>."
-        )
+        text = replies.START_HTML.format(names=names)
         await _send(update.effective_message, [text], drug_buttons(kb))
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -201,16 +183,7 @@ class BotHandlers:
         if update.effective_message is None:
             return
         commands = "\n".join(f"/{name} - {html.escape(text)}" for name, text in COMMANDS)
-        text = (
-            "<b>How to ask</b>\n"
-            "Name the medicine and what you want to know: side effects, how long it takes, "
-            "interactions with food or herbs, tests, pregnancy...\n"
-            "Examples: <i>imuran side effects</i>, <i>does dapsone need a blood test</i>, "
-            "<i>sirolimus and grapefruit</i>. You can follow up with <i>and the side "
-            "effects?</i>\n\n"
-            "If you have a fever, bleeding or feel very unwell, contact your doctor now.\n\n"
-            f"{commands}"
-        )
+        text = replies.HELP_HTML.format(commands=commands)
         await _send(update.effective_message, [text])
 
     async def drugs(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -256,7 +229,7 @@ class BotHandlers:
             return
         answer: Answer | None = answer_for_callback(self.live.current.kb, data)
         if answer is None:
-            await query.answer("This button is out of date. Please ask your question again.")
+            await query.answer(replies.OUTDATED_BUTTON)
             return
         try:
             await query.answer()
@@ -334,10 +307,7 @@ class BotHandlers:
             return
         await _send(
             update.effective_message,
-            [
-                "I can only read text questions. Type one, for example: "
-                "<i>grapefruit cyclosporine?</i>"
-            ],
+            [replies.TEXT_ONLY_HTML],
         )
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -357,7 +327,7 @@ class BotHandlers:
             try:
                 await context.bot.send_message(
                     update.effective_chat.id,
-                    "Sorry, something went wrong on my side. Please try again in a moment.",
+                    replies.SOMETHING_WENT_WRONG,
                 )
             except TelegramError as send_error:
                 logger.warning("could not tell the user about the error: %s", send_error)

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.answers import Button
+from bot.composing import Button
 
 __all__ = ["NO_PREVIEW", "keyboard", "send_html"]
 

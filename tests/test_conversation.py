@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answers import Context
+from bot.composing import Context
 from bot.conversation import DEFAULT_MEMORY_SECONDS, ConversationMemory
 
 AZA = Context(drugs=("azathioprine",), topics=("side-effects",))

@@ -16,20 +16,10 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from bot.answers import (
-    TELEGRAM_MESSAGE_LIMIT,
-    Answer,
-    Button,
-    Context,
-    Section,
-    answer_for_callback,
-    answer_question,
-    render_html,
-    render_plain,
-    split_message,
-)
+from bot.composing import Answer, Button, Context, Section, answer_for_callback, answer_question
 from bot.knowledge import Reference, load_knowledge
 from bot.matching import Matcher, normalize
+from bot.rendering import TELEGRAM_MESSAGE_LIMIT, render_html, render_plain, split_message
 
 KB = load_knowledge()
 MATCHER = Matcher.build(KB)

@@ -1,8 +1,8 @@
-"""Compose the reply to a question from the knowledge, and render it.
+"""Render a composed :class:`~bot.composing.Answer`: plain text, or Telegram HTML.
 
-Composition decides *what* to say (which entries, which notices, which buttons)
-and never touches Telegram; rendering turns an :class:`Answer` into plain text
-for the terminal or into escaped HTML messages of at most 4096 characters.
+Composition (:mod:`bot.composing`) decides *what* to say; this module decides how it
+looks: plain text for the terminal, escaped HTML messages of at most 4096
+characters for Telegram, with the sources folded in an expandable quote.
 """
 
 from __future__ import annotations
@@ -11,31 +11,12 @@ import html
 import re
 from collections.abc import Iterable
 
-from bot.composing import (
-    Answer,
-    Button,
-    Context,
-    Section,
-    answer_for_callback,
-    answer_per_section,
-    answer_question,
-    compose_answer,
-    drug_buttons,
-)
+from bot.composing import Answer
 from bot.knowledge import Reference
 
 __all__ = [
     "TELEGRAM_MESSAGE_LIMIT",
-    "Answer",
-    "Button",
-    "Context",
-    "Section",
-    "answer_for_callback",
-    "answer_per_section",
-    "answer_question",
     "checked_line",
-    "compose_answer",
-    "drug_buttons",
     "render_html",
     "render_plain",
     "render_sources_html",

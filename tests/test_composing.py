@@ -7,19 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from bot.answers import (
-    TELEGRAM_MESSAGE_LIMIT,
-    Answer,
-    Context,
-    Section,
-    answer_for_callback,
-    answer_question,
-    render_html,
-    render_plain,
-    split_message,
-)
+from bot.composing import Answer, Context, Section, answer_for_callback, answer_question
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+from bot.rendering import TELEGRAM_MESSAGE_LIMIT, render_html, render_plain, split_message
 
 MARKER = re.compile(r"\[([A-Za-z0-9_-]+)\]")
 DOSE_AMOUNT = re.compile(r"\b\d+(\.\d+)?\s*(mg|milligrams?|mcg|g)\b", re.IGNORECASE)
