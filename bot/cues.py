@@ -40,6 +40,15 @@ class CueReader:
         self.topics = tuple((c.id, c.topic) for c in language.cues if c.topic)
         self.urgent = frozenset(c.id for c in language.cues if c.urgent)
         self._patterns = tuple(c for c in language.cues if c.patterns)
+        # Cues where one match may count and another not: a negation before it, a count
+        # too high, a fall too small. The others stop at their first match.
+        self._weighed = frozenset(
+            c.id
+            for c in self._patterns
+            if c.negatable
+            or c.below is not None
+            or any("(?P<before>" in p.pattern for p in c.patterns)
+        )
         self._overrides = tuple((c.id, c.overrides) for c in language.cues if c.overrides)
         self._quiet_always = frozenset(c.id for c in language.cues if c.quiets == "always")
         self._quiet_unless = frozenset(c.id for c in language.cues if c.quiets == "unless-present")
@@ -79,7 +88,7 @@ class CueReader:
         for cue in self._patterns:
             # Every match is weighed only where one may not count (a negation before it,
             # a count too high); otherwise the first match decides.
-            weighed = cue.negatable or cue.below is not None
+            weighed = cue.id in self._weighed
             for pattern in cue.patterns:
                 if weighed:
                     hit = any(
@@ -95,9 +104,13 @@ class CueReader:
     def _counts(self, cue: Cue, found: re.Match[str]) -> bool:
         if cue.negatable and self._negated(found.string[: found.start()].split()):
             return False
+        groups = found.groupdict()
+        if groups.get("before") and groups.get("after"):
+            # "went from 142 to 41": a fall to half or less is a fast fall.
+            return platelet_value(groups["after"]) * 2 <= platelet_value(groups["before"])
         if cue.below is None:
             return True
-        count = found.groupdict().get("count")
+        count = groups.get("count")
         return count is not None and platelet_value(count) < cue.below
 
     def quieted(self, fired: set[str]) -> bool:

@@ -214,10 +214,9 @@ class Matcher:
             # "had a fever last week, fine now. is my rash from dapsone?": only the red
             # flags of sentences told as present count.
             fired = (fired - self.cues.tensed) | self._present_red_flags(text)
-        # A message in another language that names a drug and a topic is answered
-        # ("imuran ka side effect kya hai"), unless it holds an alarm in its own words.
-        alarm = bool(fired & self.cues.foreign_only)
-        foreign = self._foreign(normalized.split()) and (alarm or not (drugs and found))
+        # A message in another language is never guessed at, even where a drug's name
+        # and a topic word can be picked out of it ("puedo tomar alcohol con azatioprina").
+        foreign = self._foreign(normalized.split())
         if not foreign:
             fired -= self.cues.foreign_only
         fired, dropped = self.cues.settle(fired)

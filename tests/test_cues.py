@@ -112,7 +112,7 @@ def test_platelet_counts_are_read_in_thousands_per_microlitre(text: str, value: 
     [
         ("Tengo fiebre y estoy tomando azatioprina", True),
         ("Czy mogę brać mykofenolan w ciąży?", True),
-        ("imuran ka side effect kya hai", False),  # a drug and a topic are read
+        ("imuran ka side effect kya hai", True),  # never guessed at, even with a name in it
         ("can i take imuran with food", False),
     ],
 )
