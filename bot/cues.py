@@ -15,6 +15,8 @@ from bot.text import words_of
 
 __all__ = ["CueReader", "platelet_value"]
 
+# Words that join a list of symptoms, so that one negation denies them all.
+_LIST_WORDS = frozenset({"or", "nor"})
 # Words around a drug's name that are never a dose verb themselves.
 _POSSESSIVES = ("my", "the", "his", "her")
 
@@ -152,10 +154,21 @@ class CueReader:
         return before in self._not_symptoms or after in self._not_symptoms
 
     def _negated(self, before: list[str]) -> bool:
-        """Return True when the words before a symptom end in a negation, past fillers."""
+        """Return True when the words before a symptom end in a negation, past fillers.
+
+        A list carries its negation along: in "no fever or bleeding" the "no" denies the
+        bleeding too, so "or"/"nor" and the one or two words before it are stepped over.
+        """
         i = len(before) - 1
         while i >= 0 and before[i] in self._fillers:
             i -= 1
+        if i >= 0 and before[i] in _LIST_WORDS:
+            for gap in (2, 3):
+                j = i - gap
+                while j >= 0 and before[j] in self._fillers:
+                    j -= 1
+                if j >= 0 and before[j] in self._negations:
+                    return True
         return i >= 0 and before[i] in self._negations
 
     def dose_verb_before_drug(self, words: tuple[str, ...], names_at: list[bool]) -> bool:
