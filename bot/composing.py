@@ -207,9 +207,9 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # the covered drug's own entries answers that, and its facts next to it would
         # read as "naproxen is fine" or as a comparison.
         if "comparison" in match.cues and "pair-question" not in match.cues:
-            builder.notices.insert(0, _cannot_compare(strangers, covered))
+            builder.notices.insert(0, _about_pair(replies.CANNOT_COMPARE, strangers, covered))
         else:
-            builder.notices.insert(0, _cannot_tell(strangers, covered))
+            builder.notices.insert(0, _about_pair(replies.CANNOT_TELL_PAIR, strangers, covered))
         for drug in covered:
             builder.add_topic_buttons(drug)
         return builder.build("answer", drugs=(), subject=tuple(d.id for d in covered))
@@ -387,16 +387,9 @@ def _drugs_of(kb: KnowledgeBase, drug_ids: Iterable[str]) -> list[Drug]:
     return [d for d in (kb.drug(i) for i in drug_ids) if d is not None]
 
 
-def _cannot_compare(strangers: list[str], covered: list[Drug]) -> str:
-    return replies.CANNOT_COMPARE.format(
-        others=_names(strangers),
-        is_are=_is_are(tuple(strangers)),
-        drugs=_names(d.name.lower() for d in covered),
-    )
-
-
-def _cannot_tell(strangers: list[str], covered: list[Drug]) -> str:
-    return replies.CANNOT_TELL_PAIR.format(
+def _about_pair(template: str, strangers: list[str], covered: list[Drug]) -> str:
+    """Fill a "can't tell" or "can't compare" notice for drugs we do not cover."""
+    return template.format(
         others=_names(strangers),
         is_are=_is_are(tuple(strangers)),
         drugs=_names(d.name.lower() for d in covered),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.language import ROLE_NAMES, VOCABULARY_LISTS, Cue, Language, Roles
+from bot.language import LIST_ROLES, ROLE_NAMES, VOCABULARY_LISTS, Cue, Language, Roles
 
 __all__ = [
     "DEFAULT_KNOWLEDGE_PATH",
@@ -611,7 +611,7 @@ class _Builder:
             value = fields.get(name)
             if value is None:
                 continue  # a role left out is played by no topic
-            if name in ("listing", "class-wide", "class-risks", "background"):
+            if name in LIST_ROLES:
                 self.roles[name] = (self.text_list(fields, name, node, "roles"), self.where(value))
             else:
                 topic_id = self.text(fields, name, node, "roles")
@@ -752,7 +752,7 @@ class _Builder:
         if len(self.vocabulary) < len(VOCABULARY_LISTS):
             return None
         role = {name: self.roles.get(name, (("",), ""))[0] for name in ROLE_NAMES}
-        for name in ("listing", "class-wide", "class-risks", "background"):
+        for name in LIST_ROLES:
             role[name] = tuple(t for t in role[name] if t)
         words = self.vocabulary
         return Language(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["ROLE_NAMES", "VOCABULARY_LISTS", "Cue", "Language", "Roles"]
+__all__ = ["LIST_ROLES", "ROLE_NAMES", "VOCABULARY_LISTS", "Cue", "Language", "Roles"]
 
 #: The word lists of ``vocabulary`` (besides ``shorthand``, a mapping).
 VOCABULARY_LISTS = (
@@ -40,6 +40,8 @@ ROLE_NAMES = (
     "class-risks",
     "background",
 )
+#: The roles that name a list of topic ids rather than one.
+LIST_ROLES = ("listing", "class-wide", "class-risks", "background")
 
 
 @dataclass(frozen=True)
