@@ -15,7 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.language import LIST_ROLES, ROLE_NAMES, VOCABULARY_LISTS, Cue, Language, Roles
+from bot.language import Language
+from bot.language_loading import LANGUAGE_PARTS, LanguageReader
+from bot.yaml_reading import compose_nodes, lowered
 
 __all__ = [
     "DEFAULT_KNOWLEDGE_PATH",
@@ -47,7 +49,6 @@ def _default_knowledge_path() -> Path:
 DEFAULT_KNOWLEDGE_PATH = _default_knowledge_path()
 #: The language file read with a knowledge file that brings no language of its own.
 DEFAULT_LANGUAGE_FILE = DEFAULT_KNOWLEDGE_PATH / "language.yaml"
-_LANGUAGE_PARTS = ("vocabulary", "cues")
 _FACT_PARTS = (
     "references",
     "topics",
@@ -62,7 +63,6 @@ _FACT_PARTS = (
 
 #: A citation marker in answer text: ``[2]``, ``[D1]``, ``[page]``.
 MARKER_RE = re.compile(r"\[([A-Za-z0-9_-]+)\]")
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: ``checked``: the month a person last compared an entry with its sources.
 _CHECKED_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 # A dose, a tablet count or a blood level in answer text: the bot never gives one.
@@ -82,8 +82,6 @@ _DOSE_RE = re.compile(
 MAX_ANSWER_CHARS = 1500
 MAX_CITATION_CHARS = 600
 MAX_TITLE_CHARS = 100
-# libyaml's parser where PyYAML was built with it: the same nodes and line marks, faster.
-_FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def dose_or_level(text: str) -> str | None:
@@ -97,18 +95,6 @@ def dose_or_level(text: str) -> str | None:
     """
     found = _DOSE_RE.search(text)
     return found.group(0) if found else None
-
-
-def _compose(text: str) -> yaml.Node | None:
-    """Parse YAML into nodes, fast; on an error, parse again for PyYAML's clearer message."""
-    try:
-        return yaml.compose(text, Loader=_FAST_LOADER)
-    except yaml.YAMLError as fast_error:
-        try:
-            return yaml.compose(text, Loader=yaml.SafeLoader)
-        except RecursionError:
-            # Nesting too deep for the pure-Python parser: libyaml's message will do.
-            raise fast_error from None
 
 
 @dataclass(frozen=True)
@@ -327,14 +313,14 @@ def load_knowledge(path: str | Path = DEFAULT_KNOWLEDGE_PATH) -> KnowledgeBase:
     files = knowledge_files(Path(path))
     builder = _Builder()
     parsed = [(file, builder.parse_file(file)) for file in files]
-    if not builder.unreadable and not builder.top_keys & set(_LANGUAGE_PARTS):
+    if not builder.unreadable and not builder.top_keys & set(LANGUAGE_PARTS):
         # A knowledge file without its own language reads with the bundled one.
         files.append(DEFAULT_LANGUAGE_FILE)
         parsed.append((DEFAULT_LANGUAGE_FILE, builder.parse_file(DEFAULT_LANGUAGE_FILE)))
     # Two passes, so that an entry of one file may cite a reference or use a
     # topic declared in another file of the same folder.
     for parts in (
-        ("references", "topics", "roles", *_LANGUAGE_PARTS),
+        ("references", "topics", "roles", *LANGUAGE_PARTS),
         ("general", "caution", "urgent", "alerts", "other_drugs", "drugs"),
     ):
         for file, fields in parsed:
@@ -343,11 +329,11 @@ def load_knowledge(path: str | Path = DEFAULT_KNOWLEDGE_PATH) -> KnowledgeBase:
     return builder.finish([str(f) for f in files])
 
 
-class _Builder:
+class _Builder(LanguageReader):
     """Collects the parts of one or more files, then cross-checks them."""
 
     def __init__(self) -> None:
-        self.problems: list[str] = []
+        super().__init__()
         self.references: dict[str, tuple[Reference, str]] = {}
         self.topics: dict[str, tuple[Topic, str]] = {}
         self.general: list[Entry] = []
@@ -360,139 +346,9 @@ class _Builder:
         # Entries to cross-check once every file is read: (where, label, entry).
         self.cited: list[tuple[str, str, Entry]] = []
         self.names: dict[str, tuple[str, str]] = {}
-        self.file = ""
         self.unreadable = False
         self.top_keys: set[str] = set()
-        self.vocabulary: dict[str, tuple[str, ...]] = {}
-        self.shorthand: dict[str, str] = {}
-        self.also_known_as: dict[str, str] = {}
-        self.cues: dict[str, Cue] = {}
-        self.roles: dict[str, tuple[tuple[str, ...], str]] = {}
-        self.language_where: dict[str, str] = {}
         self.alerts: dict[str, Alert] = {}
-
-    # -- helpers ------------------------------------------------------------------
-
-    def where(self, node: yaml.Node) -> str:
-        return f"{self.file}:{node.start_mark.line + 1}"
-
-    def problem(self, node: yaml.Node, message: str) -> None:
-        self.problems.append(f"{self.where(node)}: {message}")
-
-    def mapping(self, node: yaml.Node, label: str) -> dict[str, yaml.Node] | None:
-        if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"{label}: expected a mapping of keys to values")
-            return None
-        result: dict[str, yaml.Node] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if not isinstance(key, str):
-                self.problem(key_node, f"{label}: keys must be plain words")
-                continue
-            if key in result:
-                self.problem(key_node, f"{label}: key '{key}' appears twice")
-            result[key] = value_node
-        return result
-
-    def unknown_keys(self, node: yaml.Node, allowed: Iterable[str], label: str) -> None:
-        if not isinstance(node, yaml.MappingNode):
-            return
-        allowed_set = set(allowed)
-        for key_node, _ in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if isinstance(key, str) and key not in allowed_set:
-                self.problem(
-                    key_node,
-                    f"{label}: unknown key '{key}' (allowed: {', '.join(sorted(allowed_set))})",
-                )
-
-    def text(
-        self,
-        fields: dict[str, yaml.Node],
-        key: str,
-        owner: yaml.Node,
-        label: str,
-        *,
-        required: bool = True,
-    ) -> str | None:
-        node = fields.get(key)
-        if node is None:
-            if required:
-                self.problem(owner, f"{label}: missing '{key}'")
-            return None
-        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
-            self.problem(node, f"{label}: '{key}' must be text")
-            return None
-        value = " ".join(str(node.value).split())
-        if not value:
-            self.problem(node, f"{label}: '{key}' is empty")
-            return None
-        return value
-
-    def text_list(
-        self,
-        fields: dict[str, yaml.Node],
-        key: str,
-        owner: yaml.Node,
-        label: str,
-        *,
-        required: bool = True,
-        allow_empty: bool = False,
-    ) -> tuple[str, ...]:
-        node = fields.get(key)
-        if node is None:
-            if required:
-                self.problem(owner, f"{label}: missing '{key}'")
-            return ()
-        if not isinstance(node, yaml.SequenceNode):
-            self.problem(node, f"{label}: '{key}' must be a list")
-            return ()
-        values: list[str] = []
-        for item in node.value:
-            if (
-                not isinstance(item, yaml.ScalarNode)
-                or item.tag == "tag:yaml.org,2002:null"
-                or not str(item.value).strip()
-            ):
-                self.problem(item, f"{label}: every item of '{key}' must be non-empty text")
-                continue
-            values.append(" ".join(str(item.value).split()))
-        if not values and not allow_empty:
-            self.problem(node, f"{label}: '{key}' is empty")
-        return tuple(values)
-
-    def at_most(
-        self, fields: dict[str, yaml.Node], key: str, value: str | None, limit: int, label: str
-    ) -> None:
-        if value is not None and len(value) > limit:
-            self.problem(fields[key], f"{label}: {key} is longer than {limit} characters")
-
-    def link(
-        self,
-        fields: dict[str, yaml.Node],
-        owner: yaml.Node,
-        label: str,
-        *,
-        allow_http: bool = False,
-    ) -> str | None:
-        value = self.text(fields, "link", owner, label, required=False)
-        if value is None:
-            return None
-        if allow_http and not value.startswith(("https://", "http://")):
-            self.problem(fields["link"], f"{label}: link must start with https:// or http://")
-        elif not allow_http and not value.startswith("https://"):
-            self.problem(fields["link"], f"{label}: link must start with https://")
-        return value
-
-    def identifier(self, fields: dict[str, yaml.Node], owner: yaml.Node, label: str) -> str | None:
-        value = self.text(fields, "id", owner, label)
-        if value is not None and not _ID_RE.match(value):
-            self.problem(
-                fields["id"],
-                f"{label}: id '{value}' must be lowercase letters, digits and dashes",
-            )
-            return None
-        return value
 
     # -- parts --------------------------------------------------------------------
 
@@ -506,7 +362,7 @@ class _Builder:
             self.unreadable = True
             return None
         try:
-            root = _compose(text)
+            root = compose_nodes(text)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             if exc.context_mark is not None and any(
@@ -532,7 +388,7 @@ class _Builder:
             self.unreadable = True
             return None
         self.top_keys.update(fields)
-        self.unknown_keys(root, (*_FACT_PARTS, *_LANGUAGE_PARTS), "file")
+        self.unknown_keys(root, (*_FACT_PARTS, *LANGUAGE_PARTS), "file")
         return fields
 
     def add_parts(self, file: Path, fields: dict[str, yaml.Node], parts: tuple[str, ...]) -> None:
@@ -553,7 +409,7 @@ class _Builder:
                 self.caution = self.single_entry(node, "caution", self.caution)
             elif key == "urgent":
                 self.urgent = self.single_entry(node, "urgent", self.urgent)
-            elif key in (*_LANGUAGE_PARTS, "roles"):
+            elif key in (*LANGUAGE_PARTS, "roles"):
                 self.add_language_part(key, node)
             elif key == "other_drugs":
                 self.other_drugs.extend(
@@ -564,225 +420,6 @@ class _Builder:
             else:
                 for item in node.value:
                     adders[key](item)
-
-    # -- the language: word lists, roles, cues ------------------------------------
-
-    def add_language_part(self, key: str, node: yaml.Node) -> None:
-        if key in self.language_where:
-            self.problem(node, f"'{key}' is defined in more than one file")
-            return
-        self.language_where[key] = self.where(node)
-        {"vocabulary": self.add_vocabulary, "roles": self.add_roles, "cues": self.add_cues}[key](
-            node
-        )
-
-    def add_vocabulary(self, node: yaml.Node) -> None:
-        fields = self.mapping(node, "vocabulary")
-        if fields is None:
-            return
-        self.unknown_keys(node, (*VOCABULARY_LISTS, "shorthand", "also-known-as"), "vocabulary")
-        for name in VOCABULARY_LISTS:
-            words = self.text_list(fields, name, node, "vocabulary")
-            self.vocabulary[name] = tuple(w.casefold() for w in words)
-        self.shorthand = self.word_mapping(fields, "shorthand", node)
-        self.also_known_as = self.word_mapping(fields, "also-known-as", node)
-
-    def word_mapping(
-        self, fields: dict[str, yaml.Node], key: str, owner: yaml.Node
-    ) -> dict[str, str]:
-        node = fields.get(key)
-        if node is None:
-            self.problem(owner, f"vocabulary: missing '{key}'")
-            return {}
-        result: dict[str, str] = {}
-        for word, value in (self.mapping(node, f"vocabulary: {key}") or {}).items():
-            if not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
-                self.problem(value, f"vocabulary: {key} '{word}' must map to text")
-                continue
-            result[word.casefold()] = " ".join(str(value.value).casefold().split())
-        return result
-
-    def add_roles(self, node: yaml.Node) -> None:
-        fields = self.mapping(node, "roles")
-        if fields is None:
-            return
-        self.unknown_keys(node, ROLE_NAMES, "roles")
-        for name in ROLE_NAMES:
-            value = fields.get(name)
-            if value is None:
-                continue  # a role left out is played by no topic
-            if name in LIST_ROLES:
-                self.roles[name] = (self.text_list(fields, name, node, "roles"), self.where(value))
-            else:
-                topic_id = self.text(fields, name, node, "roles")
-                if topic_id is not None:
-                    self.roles[name] = ((topic_id,), self.where(value))
-
-    def add_cues(self, node: yaml.Node) -> None:
-        if not isinstance(node, yaml.SequenceNode):
-            self.problem(node, "'cues' must be a list")
-            return
-        for item in node.value:
-            fields = self.mapping(item, "cue")
-            if fields is None:
-                continue
-            cue_id = self.text(fields, "id", item, "cue")
-            label = f"cue '{cue_id}'" if cue_id else "cue"
-            self.unknown_keys(
-                item,
-                (
-                    "id",
-                    "note",
-                    "label",
-                    "negatable",
-                    "urgent",
-                    "below",
-                    "says",
-                    "with-topic",
-                    "overrides",
-                    "quiets",
-                    "present",
-                    "timeless",
-                    "foreign",
-                    "topic",
-                    "phrases",
-                    "patterns",
-                    "examples",
-                    "not",
-                ),
-                label,
-            )
-            phrases = self.text_list(fields, "phrases", item, label, required=False)
-            patterns: list[re.Pattern[str]] = []
-            patterns_node = fields.get("patterns")
-            for pattern_node, text in zip(
-                patterns_node.value if isinstance(patterns_node, yaml.SequenceNode) else (),
-                self.text_list(fields, "patterns", item, label, required=False),
-                strict=False,
-            ):
-                try:
-                    patterns.append(re.compile(text))
-                except re.error as error:
-                    self.problem(pattern_node, f"{label}: pattern does not compile: {error}")
-            if not phrases and "patterns" not in fields:
-                self.problem(item, f"{label}: needs 'phrases' or 'patterns'")
-            examples = self.text_list(fields, "examples", item, label)
-            counter = self.text_list(fields, "not", item, label, required=False)
-            flags = {
-                name: self.flag(fields, name, label)
-                for name in ("negatable", "urgent", "present", "timeless", "foreign")
-            }
-            quiets = self.text(fields, "quiets", item, label, required=False) or ""
-            if quiets not in ("", "always", "unless-present"):
-                self.problem(
-                    fields["quiets"], f"{label}: 'quiets' must be always or unless-present"
-                )
-            below = self.text(fields, "below", item, label, required=False)
-            if below is not None and not below.isdigit():
-                self.problem(fields["below"], f"{label}: 'below' must be a whole number")
-                below = None
-            if below is not None and not any("(?P<count>" in p.pattern for p in patterns):
-                self.problem(
-                    fields["below"], f"{label}: 'below' needs a pattern with (?P<count>...)"
-                )
-            overrides = self.text_list(fields, "overrides", item, label, required=False)
-            if cue_id is None:
-                continue
-            if cue_id in self.cues:
-                self.problem(
-                    item, f"{label}: duplicate cue id (first at {self.cues[cue_id].where})"
-                )
-                continue
-            self.cues[cue_id] = Cue(
-                id=cue_id,
-                phrases=_lower(phrases),
-                patterns=tuple(patterns),
-                examples=examples,
-                counter_examples=counter,
-                negatable=flags["negatable"],
-                urgent=flags["urgent"],
-                present=flags["present"],
-                timeless=flags["timeless"],
-                foreign=flags["foreign"],
-                quiets=quiets,
-                below=int(below) if below is not None else None,
-                says=self.text(fields, "says", item, label, required=False) or "",
-                with_topic=self.text(fields, "with-topic", item, label, required=False) or "",
-                topic=self.text(fields, "topic", item, label, required=False) or "",
-                overrides=overrides,
-                label=self.text(fields, "label", item, label, required=False) or "",
-                note=self.text(fields, "note", item, label, required=False) or "",
-                where=self.where(item),
-            )
-
-    def flag(self, fields: dict[str, yaml.Node], key: str, label: str) -> bool:
-        node = fields.get(key)
-        if node is None:
-            return False
-        if not isinstance(node, yaml.ScalarNode) or node.value not in ("true", "false"):
-            self.problem(node, f"{label}: '{key}' must be true or false")
-            return False
-        return bool(node.value == "true")
-
-    def language(self, first: str) -> Language | None:
-        """Build the language once every file is read, checking the roles' topics."""
-        for part in _LANGUAGE_PARTS:
-            if part not in self.language_where:
-                self.problems.append(f"{first}:1: missing '{part}'")
-        general_ids = set(self.general_where)
-        for name, (ids, where) in self.roles.items():
-            known = general_ids if name == "class-overview" else set(self.topics)
-            if name == "class-wide":
-                known = general_ids & set(self.topics)
-            if name == "class-risks":
-                known = general_ids
-            kind = "general entry" if name == "class-overview" else "topic"
-            for topic_id in ids:
-                if topic_id not in known:
-                    self.problems.append(f"{where}: role '{name}': unknown {kind} '{topic_id}'")
-        for alert in self.alerts.values():
-            if self.cues and alert.cue not in self.cues:
-                self.problems.append(f"{alert.entry.where}: alert '{alert.cue}': no such cue")
-        for cue in self.cues.values():
-            for other in cue.overrides:
-                if other != "*" and other not in self.cues:
-                    self.problems.append(
-                        f"{cue.where}: cue '{cue.id}': overrides unknown cue '{other}'"
-                    )
-        if len(self.vocabulary) < len(VOCABULARY_LISTS):
-            return None
-        role = {name: self.roles.get(name, (("",), ""))[0] for name in ROLE_NAMES}
-        for name in LIST_ROLES:
-            role[name] = tuple(t for t in role[name] if t)
-        words = self.vocabulary
-        return Language(
-            common_words=words["common-words"],
-            drug_suffixes=words["drug-suffixes"],
-            negations=words["negations"],
-            negation_fillers=words["negation-fillers"],
-            not_symptoms=words["not-symptoms"],
-            dose_verbs=words["dose-verbs"],
-            medicine_cues=words["medicine-cues"],
-            generic_words=words["generic-words"],
-            foreign_words=words["foreign-words"],
-            advice_openings=words["advice-openings"],
-            undo_negation=words["undo-negation"],
-            shorthand=tuple(self.shorthand.items()),
-            also_known_as=tuple(self.also_known_as.items()),
-            cues=tuple(self.cues.values()),
-            roles=Roles(
-                side_effects=role["side-effects"][0],
-                serious_risks=role["serious-risks"][0],
-                interactions=role["interactions"][0],
-                how_it_works=role["how-it-works"][0],
-                contraindications=role["contraindications"][0],
-                class_overview=role["class-overview"][0],
-                listing=role["listing"],
-                class_wide=role["class-wide"],
-                class_risks=role["class-risks"],
-                background=role["background"],
-            ),
-        )
 
     def add_alert(self, node: yaml.Node) -> None:
         fields = self.mapping(node, "alert")
@@ -854,7 +491,7 @@ class _Builder:
             self.problem(node, f"{label}: duplicate topic id (first at {self.topics[topic_id][1]})")
             return
         self.topics[topic_id] = (
-            Topic(topic_id, title, _lower(phrases), self.where(node)),
+            Topic(topic_id, title, lowered(phrases), self.where(node)),
             self.where(node),
         )
 
@@ -910,7 +547,7 @@ class _Builder:
             drug_id=drug_id,
             topic_id=topic_id,
             title=own_title or title or topic_id,
-            phrases=_lower(phrases),
+            phrases=lowered(phrases),
             answer=answer,
             references=refs,
             checked=checked,
@@ -1083,7 +720,16 @@ class _Builder:
                     self.problems.append(f"{first}:1: missing '{part}'")
             if "drugs" in self.top_keys and not self.drugs and not self.problems:
                 self.problems.append(f"{first}:1: no drugs")
-        language = self.language(first) if not self.unreadable else None
+        language = (
+            self.language(
+                first,
+                set(self.topics),
+                set(self.general_where),
+                ((alert.entry.where, alert.cue) for alert in self.alerts.values()),
+            )
+            if not self.unreadable
+            else None
+        )
         if self.problems or self.caution is None or self.urgent is None or language is None:
             raise KnowledgeError(self.problems)
         return KnowledgeBase(
@@ -1093,7 +739,7 @@ class _Builder:
             general=tuple(self.general),
             caution=self.caution,
             urgent=self.urgent,
-            other_drugs=_lower(self.other_drugs),
+            other_drugs=lowered(self.other_drugs),
             drugs=tuple(self.drugs),
             language=language,
             alerts=tuple(self.alerts.values()),
@@ -1102,7 +748,3 @@ class _Builder:
 
 def _ref_id(value: str) -> str:
     return value.strip()
-
-
-def _lower(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.casefold() for v in values))

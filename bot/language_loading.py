@@ -1,0 +1,249 @@
+"""Loading the language part of the knowledge: word lists, roles and cues.
+
+Kept apart from the facts loader because it reads a different file with its own
+rules; :mod:`bot.knowledge` brings both together and cross-checks them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import yaml
+
+from bot.language import LIST_ROLES, ROLE_NAMES, VOCABULARY_LISTS, Cue, Language, Roles
+from bot.yaml_reading import NodeReader, lowered
+
+__all__ = ["LANGUAGE_PARTS", "LanguageReader"]
+
+LANGUAGE_PARTS = ("vocabulary", "cues")
+_CUE_KEYS = (
+    "id",
+    "note",
+    "label",
+    "negatable",
+    "urgent",
+    "below",
+    "says",
+    "with-topic",
+    "overrides",
+    "quiets",
+    "present",
+    "timeless",
+    "foreign",
+    "topic",
+    "phrases",
+    "patterns",
+    "examples",
+    "not",
+)
+
+
+class LanguageReader(NodeReader):
+    """Reads ``vocabulary``, ``roles`` and ``cues``, then builds the :class:`Language`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.vocabulary: dict[str, tuple[str, ...]] = {}
+        self.shorthand: dict[str, str] = {}
+        self.also_known_as: dict[str, str] = {}
+        self.cues: dict[str, Cue] = {}
+        self.roles: dict[str, tuple[tuple[str, ...], str]] = {}
+        self.language_where: dict[str, str] = {}
+
+    def add_language_part(self, key: str, node: yaml.Node) -> None:
+        if key in self.language_where:
+            self.problem(node, f"'{key}' is defined in more than one file")
+            return
+        self.language_where[key] = self.where(node)
+        {"vocabulary": self.add_vocabulary, "roles": self.add_roles, "cues": self.add_cues}[key](
+            node
+        )
+
+    def add_vocabulary(self, node: yaml.Node) -> None:
+        fields = self.mapping(node, "vocabulary")
+        if fields is None:
+            return
+        self.unknown_keys(node, (*VOCABULARY_LISTS, "shorthand", "also-known-as"), "vocabulary")
+        for name in VOCABULARY_LISTS:
+            words = self.text_list(fields, name, node, "vocabulary")
+            self.vocabulary[name] = tuple(w.casefold() for w in words)
+        self.shorthand = self.word_mapping(fields, "shorthand", node)
+        self.also_known_as = self.word_mapping(fields, "also-known-as", node)
+
+    def word_mapping(
+        self, fields: dict[str, yaml.Node], key: str, owner: yaml.Node
+    ) -> dict[str, str]:
+        node = fields.get(key)
+        if node is None:
+            self.problem(owner, f"vocabulary: missing '{key}'")
+            return {}
+        result: dict[str, str] = {}
+        for word, value in (self.mapping(node, f"vocabulary: {key}") or {}).items():
+            if not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
+                self.problem(value, f"vocabulary: {key} '{word}' must map to text")
+                continue
+            result[word.casefold()] = " ".join(str(value.value).casefold().split())
+        return result
+
+    def add_roles(self, node: yaml.Node) -> None:
+        fields = self.mapping(node, "roles")
+        if fields is None:
+            return
+        self.unknown_keys(node, ROLE_NAMES, "roles")
+        for name in ROLE_NAMES:
+            value = fields.get(name)
+            if value is None:
+                continue  # a role left out is played by no topic
+            if name in LIST_ROLES:
+                self.roles[name] = (self.text_list(fields, name, node, "roles"), self.where(value))
+            else:
+                topic_id = self.text(fields, name, node, "roles")
+                if topic_id is not None:
+                    self.roles[name] = ((topic_id,), self.where(value))
+
+    def add_cues(self, node: yaml.Node) -> None:
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(node, "'cues' must be a list")
+            return
+        for item in node.value:
+            fields = self.mapping(item, "cue")
+            if fields is None:
+                continue
+            cue_id = self.text(fields, "id", item, "cue")
+            label = f"cue '{cue_id}'" if cue_id else "cue"
+            self.unknown_keys(item, _CUE_KEYS, label)
+            phrases = self.text_list(fields, "phrases", item, label, required=False)
+            patterns: list[re.Pattern[str]] = []
+            patterns_node = fields.get("patterns")
+            for pattern_node, text in zip(
+                patterns_node.value if isinstance(patterns_node, yaml.SequenceNode) else (),
+                self.text_list(fields, "patterns", item, label, required=False),
+                strict=False,
+            ):
+                try:
+                    patterns.append(re.compile(text))
+                except re.error as error:
+                    self.problem(pattern_node, f"{label}: pattern does not compile: {error}")
+            if not phrases and "patterns" not in fields:
+                self.problem(item, f"{label}: needs 'phrases' or 'patterns'")
+            examples = self.text_list(fields, "examples", item, label)
+            counter = self.text_list(fields, "not", item, label, required=False)
+            flags = {
+                name: self.flag(fields, name, label)
+                for name in ("negatable", "urgent", "present", "timeless", "foreign")
+            }
+            quiets = self.text(fields, "quiets", item, label, required=False) or ""
+            if quiets not in ("", "always", "unless-present"):
+                self.problem(
+                    fields["quiets"], f"{label}: 'quiets' must be always or unless-present"
+                )
+            below = self.text(fields, "below", item, label, required=False)
+            if below is not None and not below.isdigit():
+                self.problem(fields["below"], f"{label}: 'below' must be a whole number")
+                below = None
+            if below is not None and not any("(?P<count>" in p.pattern for p in patterns):
+                self.problem(
+                    fields["below"], f"{label}: 'below' needs a pattern with (?P<count>...)"
+                )
+            overrides = self.text_list(fields, "overrides", item, label, required=False)
+            if cue_id is None:
+                continue
+            if cue_id in self.cues:
+                self.problem(
+                    item, f"{label}: duplicate cue id (first at {self.cues[cue_id].where})"
+                )
+                continue
+            self.cues[cue_id] = Cue(
+                id=cue_id,
+                phrases=lowered(phrases),
+                patterns=tuple(patterns),
+                examples=examples,
+                counter_examples=counter,
+                negatable=flags["negatable"],
+                urgent=flags["urgent"],
+                present=flags["present"],
+                timeless=flags["timeless"],
+                foreign=flags["foreign"],
+                quiets=quiets,
+                below=int(below) if below is not None else None,
+                says=self.text(fields, "says", item, label, required=False) or "",
+                with_topic=self.text(fields, "with-topic", item, label, required=False) or "",
+                topic=self.text(fields, "topic", item, label, required=False) or "",
+                overrides=overrides,
+                label=self.text(fields, "label", item, label, required=False) or "",
+                note=self.text(fields, "note", item, label, required=False) or "",
+                where=self.where(item),
+            )
+
+    def language(
+        self,
+        first: str,
+        topic_ids: set[str],
+        general_ids: set[str],
+        alert_cues: Iterable[tuple[str, str]],
+    ) -> Language | None:
+        """Build the language once every file is read, checking the roles' topics.
+
+        Args:
+            first: the first file read, named by problems of no one place.
+            topic_ids: the topics declared in the facts.
+            general_ids: the general entries declared in the facts.
+            alert_cues: (where, cue id) of every alert, whose cue must exist.
+        """
+        for part in LANGUAGE_PARTS:
+            if part not in self.language_where:
+                self.problems.append(f"{first}:1: missing '{part}'")
+        for name, (ids, where) in self.roles.items():
+            known = general_ids if name == "class-overview" else topic_ids
+            if name == "class-wide":
+                known = general_ids & topic_ids
+            if name == "class-risks":
+                known = general_ids
+            kind = "general entry" if name == "class-overview" else "topic"
+            for topic_id in ids:
+                if topic_id not in known:
+                    self.problems.append(f"{where}: role '{name}': unknown {kind} '{topic_id}'")
+        for where, cue_id in alert_cues:
+            if self.cues and cue_id not in self.cues:
+                self.problems.append(f"{where}: alert '{cue_id}': no such cue")
+        for cue in self.cues.values():
+            for other in cue.overrides:
+                if other != "*" and other not in self.cues:
+                    self.problems.append(
+                        f"{cue.where}: cue '{cue.id}': overrides unknown cue '{other}'"
+                    )
+        if len(self.vocabulary) < len(VOCABULARY_LISTS):
+            return None
+        role = {name: self.roles.get(name, (("",), ""))[0] for name in ROLE_NAMES}
+        for name in LIST_ROLES:
+            role[name] = tuple(t for t in role[name] if t)
+        words = self.vocabulary
+        return Language(
+            common_words=words["common-words"],
+            drug_suffixes=words["drug-suffixes"],
+            negations=words["negations"],
+            negation_fillers=words["negation-fillers"],
+            not_symptoms=words["not-symptoms"],
+            dose_verbs=words["dose-verbs"],
+            medicine_cues=words["medicine-cues"],
+            generic_words=words["generic-words"],
+            foreign_words=words["foreign-words"],
+            advice_openings=words["advice-openings"],
+            undo_negation=words["undo-negation"],
+            shorthand=tuple(self.shorthand.items()),
+            also_known_as=tuple(self.also_known_as.items()),
+            cues=tuple(self.cues.values()),
+            roles=Roles(
+                side_effects=role["side-effects"][0],
+                serious_risks=role["serious-risks"][0],
+                interactions=role["interactions"][0],
+                how_it_works=role["how-it-works"][0],
+                contraindications=role["contraindications"][0],
+                class_overview=role["class-overview"][0],
+                listing=role["listing"],
+                class_wide=role["class-wide"],
+                class_risks=role["class-risks"],
+                background=role["background"],
+            ),
+        )
