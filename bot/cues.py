@@ -51,6 +51,16 @@ class CueReader:
             or c.below is not None
             or any("(?P<before>" in p.pattern for p in c.patterns)
         )
+        # A pattern that spells a negation itself ("cant see the point") is denied only
+        # by one before it; any other is denied by one inside it too ("lips arent blue").
+        spelt = re.compile(r"\b(" + "|".join(map(re.escape, sorted(self._negations))) + r")\b")
+        self._denied_inside = frozenset(
+            p
+            for c in self._patterns
+            if c.negatable
+            for p in c.patterns
+            if not spelt.search(p.pattern)
+        )
         self._overrides = tuple((c.id, c.overrides) for c in language.cues if c.overrides)
         self._quiet_always = frozenset(c.id for c in language.cues if c.quiets == "always")
         self._quiet_unless = frozenset(c.id for c in language.cues if c.quiets == "unless-present")
@@ -104,13 +114,23 @@ class CueReader:
         return fired
 
     def _counts(self, cue: Cue, found: re.Match[str]) -> bool:
-        if cue.negatable and self._negated(found.string[: found.start()].split()):
+        if cue.negatable and (
+            self._negated(found.string[: found.start()].split())
+            or (
+                found.re in self._denied_inside
+                and not self._negations.isdisjoint(found.group(0).split()[1:])
+            )
+        ):
             return False
         groups = found.groupdict()
         if groups.get("before") and groups.get("after"):
             # "went from 142 to 41": a fall to half or less is a fast fall.
             return platelet_value(groups["after"]) * 2 <= platelet_value(groups["before"])
         if cue.below is None:
+            return True
+        if "count" not in found.re.groupindex:
+            # A pattern with no number to weigh says the count is low in words
+            # ("down to single figures").
             return True
         count = groups.get("count")
         return count is not None and platelet_value(count) < cue.below

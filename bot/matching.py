@@ -118,19 +118,26 @@ class Matcher:
 
         A clause told as past or asked about ("had a fever on monday", "does it cause
         black stools") does not count; nor does one the next clause says is over ("...,
-        fine now"). Clauses end at a sentence end, a comma, "but" or "and".
+        fine now", or "... I don't have it"). Clauses end at a sentence end, a comma,
+        "but" or "and".
         """
         kept: set[str] = set()
-        for sentence in _SENTENCE_END.split(text):
-            clauses = [self._clause_cues(c) for c in _CLAUSE_END.split(sentence)]
-            for i, fired in enumerate(clauses):
-                flags = fired & self.cues.tensed
-                if not flags or self.cues.quieted(fired):
-                    continue
-                following = clauses[i + 1] if i + 1 < len(clauses) else set()
-                if self.cues.resolved(following) and not following & self.cues.tensed:
-                    continue
-                kept |= flags
+        # The clause that says a red flag is over may open the next sentence ("black
+        # stools can happen. havent had that"), so clauses are read as one run.
+        clauses = [
+            self._clause_cues(clause)
+            for sentence in _SENTENCE_END.split(text)
+            for clause in _CLAUSE_END.split(sentence)
+            if clause.strip(" .!?;")
+        ]
+        for i, fired in enumerate(clauses):
+            flags = fired & self.cues.tensed
+            if not flags or self.cues.quieted(fired):
+                continue
+            following = clauses[i + 1] if i + 1 < len(clauses) else set()
+            if self.cues.resolved(following) and not following & self.cues.tensed:
+                continue
+            kept |= flags
         return kept
 
     def _clause_cues(self, clause: str) -> set[str]:
@@ -210,7 +217,8 @@ class Matcher:
                 if target.kind in ("topic", "entry"):
                     found.append(" ".join(corrected[i : i + size]))
         fired |= self.cues.fire_patterns(normalized, " ".join(corrected))
-        if fired & self.cues.tensed and fired & self.cues.quieting:
+        named_flags = fired & self.cues.tensed
+        if named_flags and fired & self.cues.quieting:
             # "had a fever last week, fine now. is my rash from dapsone?": only the red
             # flags of sentences told as present count.
             fired = (fired - self.cues.tensed) | self._present_red_flags(text)
@@ -235,6 +243,13 @@ class Matcher:
             elif kind == "entry":
                 topic_id = target_key.split(".", 1)[1]
                 topic_scores[topic_id] = topic_scores.get(topic_id, 0) + score
+        if not topic_scores:
+            # A red flag asked about or denied ("yellow skin is a dapsone thing? I don't
+            # have it") asks about what its alert would have shown.
+            for cue_id in sorted(named_flags - fired):
+                alert = self.kb.alert(cue_id)
+                for topic_id in alert.topics if alert is not None else ():
+                    topic_scores[topic_id] = 1
         topics = _best(topic_scores)
         entries = tuple(k for (kind, k), _ in _ranked(scores) if kind == "entry")
         general_ranked = [(k, score) for (kind, k), score in _ranked(scores) if kind == "general"]
