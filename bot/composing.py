@@ -67,6 +67,11 @@ class Context:
 
     drugs: tuple[str, ...]
     topics: tuple[str, ...]
+    cues: frozenset[str] = frozenset()
+    """Remembered cues said earlier in the chat ("my son is 9"): they still hold."""
+    crisis: frozenset[str] = frozenset()
+    """The cues of a crisis reply earlier in the chat: a reply with nothing else to
+    say repeats it rather than "not covered"."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,14 @@ class Answer:
     subject: tuple[str, ...] = ()
     """Drug ids asked about that the reply had no entry for ("how long before cellcept
     works"): a follow-up still leans on them."""
+    asked: tuple[str, ...] = ()
+    """Topics a question back ("which medicine?") is waiting to answer."""
+    kept_cues: frozenset[str] = frozenset()
+    """Cues of this question or of the chat that the chat goes on remembering."""
+    crisis: frozenset[str] = frozenset()
+    """Crisis cues of this reply or earlier in the chat."""
+    strangers: tuple[str, ...] = ()
+    """Drugs we do not cover that a "not covered" reply is about."""
 
     @property
     def checked(self) -> str | None:
@@ -99,13 +112,15 @@ class Answer:
     def context(self) -> Context | None:
         """Return what a follow-up question may lean on, if anything."""
         if not self.drugs:
-            return Context(self.subject, ()) if self.subject else None
+            if self.subject or self.asked or self.kept_cues or self.crisis:
+                return Context(self.subject, self.asked, self.kept_cues, self.crisis)
+            return None
         topics = tuple(
             s.entry_key.split(".", 1)[1]
             for s in self.sections
             if s.drug_id and not s.entry_key.endswith(".overview")
         )
-        return Context(self.drugs, tuple(dict.fromkeys(topics)))
+        return Context(self.drugs, tuple(dict.fromkeys(topics)), self.kept_cues, self.crisis)
 
 
 def answer_question(
@@ -137,6 +152,42 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         The answer: what to do now, entries with their references and the caution,
         a question back with buttons, or a plain "I can't answer that".
     """
+    context = _still_valid(kb, context)
+    if context is not None and context.cues:
+        # "my son is 9 and has ITP", then "what are the side effects": still a child.
+        match = replace(match, cues=match.cues | context.cues)
+    if context is not None and context.crisis and _says_nothing_new(match):
+        # "she's been self harming again", then "what should I do": the crisis reply
+        # again, never a cold "not covered".
+        answer = _exclusive(kb, replace(match, cues=context.crisis))
+    else:
+        answer = _compose(kb, match, context)
+    remembered = {c.id for c in kb.language.cues if c.remembered}
+    crisis = frozenset(match.cues) if answer.kind == "crisis" else frozenset()
+    return replace(
+        answer,
+        kept_cues=frozenset(match.cues & remembered),
+        crisis=crisis or (context.crisis if context is not None else frozenset()),
+    )
+
+
+def _says_nothing_new(match: Match) -> bool:
+    """Return True for a message that names no drug, topic, red flag or greeting."""
+    return not (
+        match.drugs
+        or match.other_drugs
+        or match.topics
+        or match.entries
+        or match.general
+        or match.urgent
+        or match.dose
+        or match.greeting
+        or match.thanks
+        or match.uncovered_topic
+    )
+
+
+def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer:
     if match.exclusive:
         return _exclusive(kb, match)
     if match.foreign:
@@ -148,11 +199,15 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         if urgent is None:
             return answer
         return replace(answer, urgent=urgent, references=_references(kb, [urgent]))
-    context = _still_valid(kb, context)
     drugs = list(match.drugs)
     topics = list(match.topics)
     asks_something = bool(
-        topics or match.dose or match.uncovered_topic or match.urgent or match.entries
+        topics
+        or match.dose
+        or match.uncovered_topic
+        or match.urgent
+        or match.entries
+        or (match.other_drugs and "pair-question" in match.cues)
     )
     if (
         not drugs
@@ -161,13 +216,19 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         and not match.about_class
         and not match.unknown_words
         and asks_something
-        # "what about st johns wort" after cyclosporine: a drug the chat's drug speaks of.
-        and not _strangers(kb, _drugs_of(kb, context.drugs), match.other_drugs)
+        and (
+            # "what about st johns wort" after cyclosporine: a drug the chat's drug
+            # speaks of; "can I take omeprazole with it": a pair with the chat's drug.
+            not _strangers(kb, _drugs_of(kb, context.drugs), match.other_drugs)
+            or "pair-question" in match.cues
+        )
     ):
         # "my daughter takes mycophenolate" then "could it cause cancer": the chat's
         # drug, never the drug whose entry happens to hold the phrase.
         drugs = list(context.drugs)
-    if drugs and not topics and context is not None and match.follow_up:
+    if drugs and not topics and context is not None and (match.follow_up or not context.drugs):
+        # "and the side effects?", or the drug named after "which medicine?": the topic
+        # asked before.
         topics = list(context.topics)
     if match.switched_to_other:
         # "I stopped imuran and started tacrolimus, side effects?": the facts of the
@@ -275,9 +336,12 @@ def _compose_without_drug(
             # ask which medicine, never answer with the one whose entry holds it.
             topic = kb.topic(topic_id)
             title = topic.title.lower() if topic else topic_id
-            return _clarify(
-                replies.WHICH_MEDICINE.format(topic=title),
-                [Button(d.name, f"e:{d.id}.{topic_id}") for d in holders[:_MAX_BUTTONS]],
+            return replace(
+                _clarify(
+                    replies.WHICH_MEDICINE.format(topic=title),
+                    [Button(d.name, f"e:{d.id}.{topic_id}") for d in holders[:_MAX_BUTTONS]],
+                ),
+                asked=(topic_id,),
             )
     if builder.sections or builder.alerts or builder.generic_urgent or builder.notices:
         drugs = tuple(dict.fromkeys(s.drug_id for s in builder.sections if s.drug_id))
@@ -313,11 +377,12 @@ def _still_valid(kb: KnowledgeBase, context: Context | None) -> Context | None:
     """Drop what a reload removed from what the chat talked about."""
     if context is None:
         return None
-    context = Context(
-        tuple(d for d in context.drugs if kb.drug(d) is not None),
-        tuple(t for t in context.topics if kb.topic(t) is not None),
+    context = replace(
+        context,
+        drugs=tuple(d for d in context.drugs if kb.drug(d) is not None),
+        topics=tuple(t for t in context.topics if kb.topic(t) is not None),
     )
-    return context if context.drugs else None
+    return context if context.drugs or context.topics or context.cues or context.crisis else None
 
 
 @dataclass(frozen=True)
@@ -755,10 +820,13 @@ def _not_covered(
         opening = replies.NOT_COVERED_UNKNOWN.format(names=_names(f'"{w}"' for w in unknown[:3]))
     else:
         opening = replies.NOT_COVERED_PLAIN
-    answer = _message_only(
-        "not_covered",
-        f"{opening} {_coverage(kb)} {replies.NOT_COVERED_TAIL}",
-        drug_buttons(kb),
+    answer = replace(
+        _message_only(
+            "not_covered",
+            f"{opening} {_coverage(kb)} {replies.NOT_COVERED_TAIL}",
+            drug_buttons(kb),
+        ),
+        strangers=(*other_drugs, *unknown),
     )
     urgent = builder.urgent_section() if builder is not None else None
     if urgent is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import replace
 
 from bot.composing import Answer, Context
 
@@ -65,15 +66,30 @@ class ConversationMemory:
             self._chats.popitem(last=False)
 
     def after(self, chat: Hashable, answer: Answer) -> None:
-        """Keep what an answer was about; forget the chat's drug after a "not covered".
+        """Keep what an answer was about; forget the chat's drug after a drug not covered.
 
         "what about tacrolimus?" then "and the interactions?" must not answer for the
-        drug asked about before the switch.
+        drug asked about before the switch. A reply about nothing new ("which one do
+        you mean?", the crisis reply) keeps the drug asked about before it.
         """
-        if answer.kind == "not_covered":
+        previous = self.recall(chat)
+        if answer.kind == "not_covered" and answer.strangers:
             self.forget(chat)
-        else:
-            self.remember(chat, answer.context)
+            return
+        context = answer.context
+        if context is None or (not context.drugs and previous is not None and previous.drugs):
+            if previous is None:
+                self.remember(chat, context)
+                return
+            context = replace(
+                previous,
+                topics=context.topics
+                if context is not None and context.topics
+                else previous.topics,
+                cues=previous.cues | (context.cues if context is not None else frozenset()),
+                crisis=context.crisis if context is not None else previous.crisis,
+            )
+        self.remember(chat, context)
 
     def forget(self, chat: Hashable) -> None:
         """Drop what the chat asked about."""

@@ -78,6 +78,8 @@ class Cue:
     """The past does not quiet it (a crisis told as past still gets the crisis reply)."""
     foreign: bool = False
     """Counts only in a message in another language."""
+    remembered: bool = False
+    """The chat keeps it for its next questions ("my son is 9", then "side effects?")."""
     topic: str = ""
     """A topic the message asks about when the cue fires ("period late": pregnancy)."""
     label: str = ""

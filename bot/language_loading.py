@@ -31,6 +31,7 @@ _CUE_KEYS = (
     "present",
     "timeless",
     "foreign",
+    "remembered",
     "topic",
     "phrases",
     "patterns",
@@ -131,7 +132,7 @@ class LanguageReader(NodeReader):
             counter = self.text_list(fields, "not", item, label, required=False)
             flags = {
                 name: self.flag(fields, name, label)
-                for name in ("negatable", "urgent", "present", "timeless", "foreign")
+                for name in ("negatable", "urgent", "present", "timeless", "foreign", "remembered")
             }
             quiets = self.text(fields, "quiets", item, label, required=False) or ""
             if quiets not in ("", "always", "unless-present"):
@@ -165,6 +166,7 @@ class LanguageReader(NodeReader):
                 present=flags["present"],
                 timeless=flags["timeless"],
                 foreign=flags["foreign"],
+                remembered=flags["remembered"],
                 quiets=quiets,
                 below=int(below) if below is not None else None,
                 says=self.text(fields, "says", item, label, required=False) or "",

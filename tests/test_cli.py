@@ -258,9 +258,39 @@ def test_chat_answers_a_follow_up_from_memory(kb: KnowledgeBase) -> None:
     [
         # The chat's drug, never the drug whose entry holds the phrase ("skin cancer").
         (
-            ["my daughter takes mycophenolate", "could it cause cancer"],
+            ["my wife takes mycophenolate", "could it cause cancer"],
             "Mycophenolate",
             "Sirolimus",
+        ),
+        # A child named earlier is still a child: the child line opens the follow-up.
+        (
+            ["my daughter takes mycophenolate", "could it cause cancer"],
+            "If this is about a child",
+            "Sirolimus",
+        ),
+        # The drug named after "which medicine?" answers the topic asked.
+        (
+            ["can I have a glass of wine with my ITP medicine", "it's ciclosporin"],
+            "Cyclosporine: Alcohol",
+            "Cyclosporine\n",
+        ),
+        # A crisis told earlier: "what should I do" gets the crisis reply again.
+        (
+            ["she's been self harming again, I found blood on her sleeves", "what should I do"],
+            "I'm really sorry",
+            "not covered",
+        ),
+        # A pair asked with "it": the chat's drug, and "I can't tell".
+        (
+            ["I'm on ciclosporin", "can I take omeprazole with it"],
+            "I can't tell whether omeprazole",
+            "Grapefruit",
+        ),
+        # A turn about nothing covered keeps the chat's drug for the next one.
+        (
+            ["I'm on sirolimus", "what's the weather like", "and do I need to avoid grapefruit"],
+            "Sirolimus:",
+            "Which medicine",
         ),
         # "Not covered" holds on the follow-up: no covered drug's facts.
         (["what about tacrolimus?", "and the interactions?"], "Which medicine", "Grapefruit"),

@@ -421,7 +421,9 @@ async def test_conversation_memory_keeps_the_named_drug_and_the_red_flag_first(b
     await bot.ask("my daughter takes mycophenolate")
     follow_up = await bot.ask("could it cause cancer")
     text = follow_up.params["text"]
-    assert text.startswith("<b>Mycophenolate mofetil: Serious risks</b>")
+    # The child named in the first message is remembered: the child line comes first.
+    assert text.startswith("If this is about a child: my sources do not cover children")
+    assert "<b>Mycophenolate mofetil: Serious risks</b>" in text
     assert "Sirolimus" not in text
     # Another chat that never named a drug gets no drug's entry for the same words.
     elsewhere = await bot.ask("could it cause cancer", user_id=OTHER_USER)
