@@ -85,10 +85,13 @@ def _all_entries(kb: KnowledgeBase) -> dict[str, Entry]:
     for name in VOCABULARY_LISTS:
         words = getattr(language, name.replace("-", "_"))
         entries[f"vocabulary.{name}"] = Entry(f"vocabulary.{name}", None, name, name, words, "", ())
-    shorthand = tuple(f"{short}={long}" for short, long in language.shorthand)
-    entries["vocabulary.shorthand"] = Entry(
-        "vocabulary.shorthand", None, "shorthand", "shorthand", shorthand, "", ()
-    )
+    for name, mapping in (
+        ("shorthand", language.shorthand),
+        ("also-known-as", language.also_known_as),
+        ("sounds-like", language.sounds_like),
+    ):
+        pairs = tuple(f"{word}={text}" for word, text in mapping)
+        entries[f"vocabulary.{name}"] = Entry(f"vocabulary.{name}", None, name, name, pairs, "", ())
     entries["roles"] = Entry("roles", None, "roles", "roles", (), repr(language.roles), ())
     return entries
 

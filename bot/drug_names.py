@@ -8,11 +8,12 @@ what keeps look-alike drugs out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA, Indel
+from rapidfuzz.distance import OSA, Indel, Levenshtein
 
 from bot.knowledge import KnowledgeBase
 from bot.lexicon import EnglishWords
@@ -20,6 +21,8 @@ from bot.phrase_index import LONGEST_WORD
 from bot.text import edit_limit, words_of
 
 __all__ = ["DrugNameIndex", "NamesFound"]
+
+_DOUBLED = re.compile(r"(.)\1+")
 
 
 @dataclass
@@ -34,6 +37,9 @@ class NamesFound:
     """Words that are a covered drug's name."""
     other: list[bool] = field(default_factory=list)
     """Words that are a name we do not cover (still readable as a phrase)."""
+    guessed: dict[int, str] = field(default_factory=dict)
+    """Words read as a misspelt name we do not cover, by position: a piece of one of
+    our names typed by voice may still claim them ("sigh closporin")."""
 
 
 class DrugNameIndex:
@@ -77,6 +83,16 @@ class DrugNameIndex:
                 self._glue_prefixes.setdefault(name[:5], []).append(name)
             # Names that differ from a word only by its first letter ("sellcept").
             self._tails.setdefault(name[1:], name)
+        self._sounds_like = kb.language.sounds_like
+        # What each name sounds like, ours and not ours: a name typed by ear is ours
+        # only when no name we do not cover sounds as close.
+        self._sounds: dict[str, str] = {}
+        for name in self._single_names:
+            if len(name) >= 6:
+                self._sounds.setdefault(self.sound(name), self.names[(name,)])
+        self._other_sounds = frozenset(self.sound(n) for n in self._single_others if len(n) >= 6)
+        self._sound_keys = list(self._sounds)
+        self._sound_starts = frozenset(k[:2] for k in self._sound_keys if len(k) >= 7)
         self._cache: dict[str, tuple[str, str] | None] = {}
 
     def clear_cache(self) -> None:
@@ -103,7 +119,9 @@ class DrugNameIndex:
                 if any(used[i : i + size]):
                     continue
                 chunk = words[i : i + size]
-                joined = ("".join(chunk),)
+                # Everyday words glued together are no name ("as a kid" is no "asa").
+                everyday = all(w in self._vocabulary for w in chunk)
+                joined = ("".join(chunk),) if not everyday else chunk
                 drug = self.names.get(chunk) or self.names.get(joined)
                 other_name = self.other_names.get(chunk) or self.other_names.get(joined)
                 if drug is not None:
@@ -133,15 +151,17 @@ class DrugNameIndex:
                 else:
                     found.others.append(fuzzy[1])
                     other[i] = True
+                    found.guessed[i] = fuzzy[1]
         self._voice_typed(words, found)
         return found
 
     def _voice_typed(self, words: tuple[str, ...], found: NamesFound) -> None:
         """Read a name cut into pieces by voice typing ("sigh row limus", "cell sept")."""
         used, other = found.used, found.other
-        for size in (3, 2):
+        for size in (5, 4, 3, 2):
             for i in range(len(words) - size + 1):
-                if any(used[i : i + size]) or any(other[i : i + size]):
+                span = range(i, i + size)
+                if any(used[j] or (other[j] and j not in found.guessed) for j in span):
                     continue
                 chunk = words[i : i + size]
                 if not all(w.isalpha() for w in chunk):
@@ -150,13 +170,19 @@ class DrugNameIndex:
                 # Voice typing keeps a name's first sounds: only pieces that start like
                 # one of our names are worth comparing.
                 if len(glued) < 8 or (
-                    glued[:2] not in self._name_starts and glued[1:3] not in self._name_seconds
+                    glued[:2] not in self._name_starts
+                    and glued[1:3] not in self._name_seconds
+                    and self.sound(glued)[:2] not in self._sound_starts
                 ):
                     continue
                 fuzzy = self.fuzzy(glued)
                 if fuzzy is not None and fuzzy[0] == "covered":
                     found.drugs.append(fuzzy[1])
                     used[i : i + size] = [True] * size
+                    for j in span:
+                        if other[j]:
+                            other[j] = False
+                            found.others.remove(found.guessed.pop(j))
 
     def fuzzy(self, word: str) -> tuple[str, str] | None:
         """Return ("covered", drug id) or ("other", name) for a misspelt drug name."""
@@ -178,7 +204,10 @@ class DrugNameIndex:
             # counts, whatever its first letter.
             others = self._single_others if covered else self._others_by_letter.get(word[0], ())
             other = process.extractOne(word, others, scorer=OSA.distance, score_cutoff=limit + 1)
-            if covered is not None and (
+            sounded = self._sounds_ours(word) if covered is None else None
+            if sounded is not None:
+                result = ("covered", sounded)
+            elif covered is not None and (
                 other is None
                 or covered[1] < other[1]
                 # Equally close by edits: the closer by insertions and deletions wins
@@ -196,6 +225,27 @@ class DrugNameIndex:
         if len(self._cache) < 100_000:
             self._cache[word] = result
         return result
+
+    def sound(self, word: str) -> str:
+        """Return how ``word`` sounds: its spellings replaced, doubled letters made one."""
+        for spelling, spoken in self._sounds_like:
+            word = word.replace(spelling, spoken)
+        return _DOUBLED.sub(r"\1", word).removesuffix("e")
+
+    def _sounds_ours(self, word: str) -> str | None:
+        """Return the covered drug id ``word`` sounds like, if no uncovered name is as close."""
+        key = self.sound(word)
+        drug = self._sounds.get(key)
+        if drug is not None:
+            return None if key in self._other_sounds else drug
+        if len(key) < 8:
+            return None
+        found = process.extractOne(
+            key, self._sound_keys, scorer=Levenshtein.distance, score_cutoff=1
+        )
+        if found is None or any(Levenshtein.distance(key, o) <= 1 for o in self._other_sounds):
+            return None
+        return self._sounds[found[0]]
 
     def _first_letter_typo(self, word: str) -> tuple[str, float, int] | None:
         """Return a name that differs from ``word`` only by its first letter ("sellcept")."""

@@ -17,6 +17,8 @@ from bot.yaml_reading import NodeReader, lowered
 __all__ = ["LANGUAGE_PARTS", "LanguageReader"]
 
 LANGUAGE_PARTS = ("vocabulary", "cues")
+# The vocabulary's word-to-text mappings, besides its word lists.
+_MAPPINGS = ("shorthand", "also-known-as", "sounds-like")
 _CUE_KEYS = (
     "id",
     "note",
@@ -48,6 +50,7 @@ class LanguageReader(NodeReader):
         self.vocabulary: dict[str, tuple[str, ...]] = {}
         self.shorthand: dict[str, str] = {}
         self.also_known_as: dict[str, str] = {}
+        self.sounds_like: dict[str, str] = {}
         self.cues: dict[str, Cue] = {}
         self.roles: dict[str, tuple[tuple[str, ...], str]] = {}
         self.language_where: dict[str, str] = {}
@@ -65,12 +68,13 @@ class LanguageReader(NodeReader):
         fields = self.mapping(node, "vocabulary")
         if fields is None:
             return
-        self.unknown_keys(node, (*VOCABULARY_LISTS, "shorthand", "also-known-as"), "vocabulary")
+        self.unknown_keys(node, (*VOCABULARY_LISTS, *_MAPPINGS), "vocabulary")
         for name in VOCABULARY_LISTS:
             words = self.text_list(fields, name, node, "vocabulary")
             self.vocabulary[name] = tuple(w.casefold() for w in words)
         self.shorthand = self.word_mapping(fields, "shorthand", node)
         self.also_known_as = self.word_mapping(fields, "also-known-as", node)
+        self.sounds_like = self.word_mapping(fields, "sounds-like", node)
 
     def word_mapping(
         self, fields: dict[str, yaml.Node], key: str, owner: yaml.Node
@@ -235,6 +239,7 @@ class LanguageReader(NodeReader):
             undo_negation=words["undo-negation"],
             shorthand=tuple(self.shorthand.items()),
             also_known_as=tuple(self.also_known_as.items()),
+            sounds_like=tuple(self.sounds_like.items()),
             cues=tuple(self.cues.values()),
             roles=Roles(
                 side_effects=role["side-effects"][0],

@@ -324,10 +324,18 @@ def test_red_flags_in_any_word_order(matcher: Matcher, question: str) -> None:
     [
         ("sigh row limus what does it do", ("sirolimus",)),
         ("cell sept giving me headaches", ("mycophenolate",)),
+        # Read by how they sound (language.yaml, sounds-like).
+        ("sigh closporin grape fruit", ("cyclosporine",)),
+        ("as a thigh o preen side effects", ("azathioprine",)),
+        ("sycloporine and grapefruit", ("cyclosporine",)),
+        # Everyday words glued together are no name ("as a kid" is no "asa").
+        ("never had chickenpox as a kid, on mycophenolate", ("mycophenolate",)),
     ],
 )
 def test_names_cut_up_by_voice_typing(matcher: Matcher, question: str, drugs: tuple[str]) -> None:
-    assert matcher.match(question).drugs == drugs
+    match = matcher.match(question)
+    assert match.drugs == drugs
+    assert match.other_drugs == ()
 
 
 @pytest.mark.parametrize(
