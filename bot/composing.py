@@ -231,9 +231,14 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # asked before.
         topics = list(context.topics)
     if match.switched_to_other:
-        # "I stopped imuran and started tacrolimus, side effects?": the facts of the
-        # covered drug would be read as the new drug's.
-        drugs = []
+        if topics or _strangers(kb, _drugs_of(kb, drugs), match.other_drugs):
+            # "I stopped imuran and started tacrolimus, side effects?": the facts of the
+            # covered drug would be read as the new drug's.
+            drugs = []
+        else:
+            # "my cellcept has changed to myfortic, same thing?": a switch the covered
+            # drug's entries speak of, answered where they speak of it.
+            topics = [kb.language.roles.interactions]
 
     builder = _AnswerBuilder(kb, match)
     alerts = builder.add_alerts()
@@ -258,7 +263,8 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         pointed = [kb.language.roles.side_effects]
     topics = list(dict.fromkeys([*topics, *(t for t in pointed if t)]))
     interactions = kb.language.roles.interactions
-    strangers = _strangers(kb, covered, match.other_drugs)
+    # "not asking about bactrim, just dapsone": a drug put aside is no second medicine.
+    strangers = [] if "set-aside" in match.cues else _strangers(kb, covered, match.other_drugs)
     if strangers and (
         "pair-question" in match.cues
         or not asked

@@ -102,8 +102,8 @@ def test_a_cue_overriding_an_unknown_cue_fails(folder: Path) -> None:
     path, text = rewrite(
         folder,
         "language.yaml",
-        "    overrides: [dose]\n    patterns:\n      - '\\b(miss",
-        "    overrides: [doses]\n    patterns:\n      - '\\b(miss",
+        "    overrides: [dose]\n    topic: missed-dose\n",
+        "    overrides: [doses]\n    topic: missed-dose\n",
     )
     line = line_of(text, "  - id: missed-dose")
     assert problems(folder) == (f"{path}:{line}: cue 'missed-dose': overrides unknown cue 'doses'",)
