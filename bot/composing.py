@@ -342,6 +342,9 @@ def _compose_without_drug(
             # ask which medicine, never answer with the one whose entry holds it.
             topic = kb.topic(topic_id)
             title = topic.title.lower() if topic else topic_id
+            # "what is the G6PD test for": the drugs whose own entries hold the words.
+            named = {k.split(".", 1)[0] for k in match.entries if k.endswith(f".{topic_id}")}
+            holders = [d for d in holders if d.id in named] or holders
             return replace(
                 _clarify(
                     replies.WHICH_MEDICINE.format(topic=title),

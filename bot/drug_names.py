@@ -169,7 +169,7 @@ class DrugNameIndex:
                 glued = "".join(chunk)
                 # Voice typing keeps a name's first sounds: only pieces that start like
                 # one of our names are worth comparing.
-                if len(glued) < 8 or (
+                if len(glued) < 7 or (
                     glued[:2] not in self._name_starts
                     and glued[1:3] not in self._name_seconds
                     and self.sound(glued)[:2] not in self._sound_starts
