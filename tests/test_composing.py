@@ -336,3 +336,67 @@ def test_a_long_answer_splits_into_valid_messages_each_quote_closed(
     for message in messages:
         assert len(message) <= TELEGRAM_MESSAGE_LIMIT
         assert message.count("<blockquote expandable>") == message.count("</blockquote>")
+
+
+@pytest.mark.parametrize(
+    ("question", "buttons"),
+    [
+        # Only the drugs whose own entries hold the words are offered.
+        ("what is the G6PD test for", ["Dapsone"]),
+        ("what is the tpmt test", ["Azathioprine"]),
+    ],
+)
+def test_which_medicine_offers_the_drugs_whose_entries_hold_the_words(
+    kb: KnowledgeBase, matcher: Matcher, question: str, buttons: list[str]
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.kind == "clarify"
+    assert [b.label for b in answer.buttons] == buttons
+    assert answer.asked == ("tests",)
+
+
+@pytest.mark.parametrize(
+    ("question", "drugs", "entry"),
+    [
+        # A switch the covered drug's entries speak of: the entry that speaks of it.
+        (
+            "my cellcept has changed to myfortic at the pharmacy, same thing?",
+            ("mycophenolate",),
+            "mycophenolate.interactions",
+        ),
+        # A drug put aside is no second medicine.
+        (
+            "im not asking about bactrim, just dapsone - what does it interact with",
+            ("dapsone",),
+            "dapsone.interactions",
+        ),
+    ],
+)
+def test_a_second_name_that_is_no_second_medicine(
+    kb: KnowledgeBase, matcher: Matcher, question: str, drugs: tuple[str, ...], entry: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.drugs == drugs
+    assert entry in answer.topics
+    assert "I can't tell" not in render_plain(answer)
+
+
+def test_a_crisis_earlier_in_the_chat_is_repeated_for_a_turn_with_nothing_new(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    crisis = ask(kb, matcher, "my daughter has been self harming again")
+    assert crisis.kind == "crisis"
+    again = ask(kb, matcher, "what should I do", crisis.context)
+    assert again.kind == "crisis"
+    assert again.notices == crisis.notices
+    thanks = ask(kb, matcher, "thank you", crisis.context)
+    assert thanks.kind == "greeting"
+
+
+def test_a_remembered_cue_holds_for_the_next_question(kb: KnowledgeBase, matcher: Matcher) -> None:
+    first = ask(kb, matcher, "my son is 9 and takes mycophenolate")
+    assert first.context is not None
+    assert first.context.cues == frozenset({"child-patient"})
+    follow_up = ask(kb, matcher, "what are the side effects", first.context)
+    assert follow_up.drugs == ("mycophenolate",)
+    assert render_plain(follow_up).startswith("If this is about a child")

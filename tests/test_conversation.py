@@ -6,6 +6,9 @@ import pytest
 
 from bot.composing import Context
 from bot.conversation import DEFAULT_MEMORY_SECONDS, ConversationMemory
+from bot.knowledge import load_knowledge
+from bot.live import LoadedKnowledge
+from bot.matching import Matcher
 
 AZA = Context(drugs=("azathioprine",), topics=("side-effects",))
 CSA = Context(drugs=("cyclosporine",), topics=("interactions",))
@@ -140,16 +143,43 @@ def test_forget(clock: FakeClock) -> None:
     assert len(memory) == 1
 
 
-def test_after_a_not_covered_reply_the_chat_forgets_its_drug() -> None:
-    from bot.knowledge import load_knowledge
-    from bot.live import LoadedKnowledge
-    from bot.matching import Matcher
-
+@pytest.fixture(scope="module")
+def knowledge() -> LoadedKnowledge:
     kb = load_knowledge()
-    knowledge = LoadedKnowledge(kb, Matcher.build(kb))
+    return LoadedKnowledge(kb, Matcher.build(kb))
+
+
+def test_after_a_not_covered_reply_the_chat_forgets_its_drug(knowledge: LoadedKnowledge) -> None:
     memory = ConversationMemory()
     for question in ("cyclosporine side effects", "what about tacrolimus?"):
         memory.after("chat", knowledge.answer(question, memory.recall("chat")))
     follow_up = knowledge.answer("and the interactions?", memory.recall("chat"))
     assert follow_up.drugs == ()
     assert "cyclosporine.interactions" not in follow_up.topics
+
+
+@pytest.mark.parametrize(
+    ("between", "kind"),
+    [
+        # Nothing covered, no drug of another name: the chat's drug stays.
+        ("what's the weather like", "not_covered"),
+        # The crisis reply: the chat's drug stays, and so does the crisis.
+        ("honestly i want to die", "crisis"),
+        # A message in another language.
+        ("hola, tengo una pregunta", "foreign"),
+    ],
+)
+def test_a_reply_about_nothing_new_keeps_the_chat_drug(
+    knowledge: LoadedKnowledge, between: str, kind: str
+) -> None:
+    memory = ConversationMemory()
+    memory.after("chat", knowledge.answer("I'm on sirolimus", memory.recall("chat")))
+    reply = knowledge.answer(between, memory.recall("chat"))
+    assert reply.kind == kind
+    memory.after("chat", reply)
+    context = memory.recall("chat")
+    assert context is not None
+    assert context.drugs == ("sirolimus",)
+    assert bool(context.crisis) == (kind == "crisis")
+    follow_up = knowledge.answer("and grapefruit?", context)
+    assert follow_up.drugs == ("sirolimus",)
