@@ -68,6 +68,8 @@ class CueReader:
         self.quieting = self._quiet_always | self._quiet_unless
         switch = language.cue("switch")
         self._switch: tuple[re.Pattern[str], ...] = switch.patterns if switch else ()
+        moved = language.cue("moved-on")
+        self._moved_on: tuple[re.Pattern[str], ...] = moved.patterns if moved else ()
 
     def fire_phrases(self, hits: list[PhraseHit], words: list[str], used: list[bool]) -> set[str]:
         """Return the cues whose phrases the message holds; an urgent cue's words become ``used``.
@@ -200,6 +202,18 @@ class CueReader:
                     return True
         return False
 
+    def moved_on_at(self, words: tuple[str, ...], names_at: list[bool]) -> tuple[int, int] | None:
+        """Return where the last covered name stands when the patient moved on to it.
+
+        "was on azathioprine for a year, now switched to sirolimus": the question is
+        about sirolimus; the words between the names say so (cue ``moved-on``).
+        """
+        runs = _runs(names_at)
+        if len(runs) < 2:
+            return None
+        between = " ".join(words[runs[0][1] : runs[-1][0]])
+        return runs[-1] if any(p.search(between) for p in self._moved_on) else None
+
     def switched_to_other(
         self, words: tuple[str, ...], names_at: list[bool], other: list[bool], others: list[str]
     ) -> bool:
@@ -216,6 +230,17 @@ class CueReader:
         between = " ".join(words[covered[0] + 1 : uncovered[-1]])
         named_twice = len(others) > len(set(others))
         return named_twice or any(p.search(between) for p in self._switch)
+
+
+def _runs(marks: list[bool]) -> list[tuple[int, int]]:
+    """Return the (start, end) of each run of marked words."""
+    runs: list[tuple[int, int]] = []
+    for i, marked in enumerate(marks):
+        if marked and (i == 0 or not marks[i - 1]):
+            runs.append((i, i + 1))
+        elif marked:
+            runs[-1] = (runs[-1][0], i + 1)
+    return runs
 
 
 def platelet_value(count: str) -> float:

@@ -185,6 +185,11 @@ class Matcher:
         names = self.drug_names.find(words)
         drugs, others, used, other = names.drugs, names.others, names.used, names.other
         names_at = list(used)  # where covered names stand, before phrases mark more words
+        moved_on = self.cues.moved_on_at(words, names_at)
+        if moved_on is not None and len(set(drugs)) > 1:
+            # The drug the patient moved on to is the one asked about.
+            latest = self.drug_names.find(words[moved_on[0] : moved_on[1]]).drugs
+            drugs = latest or drugs
         corrected = [
             w if used[i] or other[i] else stem(self.phrase_index.correct(w))
             for i, w in enumerate(words)
