@@ -71,7 +71,11 @@ class Context:
     """Remembered cues said earlier in the chat ("my son is 9"): they still hold."""
     crisis: frozenset[str] = frozenset()
     """The cues of a crisis reply earlier in the chat: a reply with nothing else to
-    say repeats it rather than "not covered"."""
+    say repeats it rather than "not covered", and any other reply opens with it."""
+    alarms: frozenset[str] = frozenset()
+    """Urgent cues of the previous reply: "what should I do" next repeats them."""
+    strangers: tuple[str, ...] = ()
+    """Drugs we do not cover that the chat is about: a follow-up is still about them."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ class Answer:
     """Crisis cues of this reply or earlier in the chat."""
     strangers: tuple[str, ...] = ()
     """Drugs we do not cover that a "not covered" reply is about."""
+    alarms: frozenset[str] = frozenset()
+    """Urgent cues this reply opened with."""
 
     @property
     def checked(self) -> str | None:
@@ -112,15 +118,24 @@ class Answer:
     def context(self) -> Context | None:
         """Return what a follow-up question may lean on, if anything."""
         if not self.drugs:
-            if self.subject or self.asked or self.kept_cues or self.crisis:
-                return Context(self.subject, self.asked, self.kept_cues, self.crisis)
+            if self.subject or self.asked or self.kept_cues or self.crisis or self.strangers:
+                return Context(
+                    self.subject,
+                    self.asked,
+                    self.kept_cues,
+                    self.crisis,
+                    self.alarms,
+                    self.strangers if not self.subject else (),
+                )
             return None
         topics = tuple(
             s.entry_key.split(".", 1)[1]
             for s in self.sections
             if s.drug_id and not s.entry_key.endswith(".overview")
         )
-        return Context(self.drugs, tuple(dict.fromkeys(topics)), self.kept_cues, self.crisis)
+        return Context(
+            self.drugs, tuple(dict.fromkeys(topics)), self.kept_cues, self.crisis, self.alarms
+        )
 
 
 def answer_question(
@@ -153,22 +168,68 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         a question back with buttons, or a plain "I can't answer that".
     """
     context = _still_valid(kb, context)
+    asked_nothing = _says_nothing_new(match)
     if context is not None and context.cues:
         # "my son is 9 and has ITP", then "what are the side effects": still a child.
         match = replace(match, cues=match.cues | context.cues)
-    if context is not None and context.crisis and _says_nothing_new(match):
-        # "she's been self harming again", then "what should I do": the crisis reply
-        # again, never a cold "not covered".
+    if context is not None and context.alarms and asked_nothing and not match.exclusive:
+        # "my daughter's friend has chickenpox", then "what should I do": what to do now
+        # again, with the chat's drug.
+        match = replace(match, cues=match.cues | context.alarms, urgent=True)
+    if (
+        context is not None
+        and context.crisis
+        and not match.exclusive
+        and (asked_nothing or match.dose or "retracted" in match.cues)
+    ):
+        # "she's been self harming again", then "what should I do", "how many would it
+        # take" or "forget I said that": the crisis reply again, never a cold "not
+        # covered" or a dose refusal.
         answer = _exclusive(kb, replace(match, cues=context.crisis))
+    elif (
+        context is not None
+        and context.strangers
+        and not (match.drugs or match.other_drugs or match.greeting or match.thanks)
+        and (match.topics or match.entries or match.follow_up or match.dose or match.urgent)
+    ):
+        # "I'm starting tacrolimus", then "does grapefruit matter": still not covered,
+        # never the covered drugs that speak of grapefruit.
+        answer = _not_covered(kb, context.strangers, (), _AnswerBuilder(kb, match))
     else:
         answer = _compose(kb, match, context)
+        if context is not None and context.crisis and answer.kind != "crisis":
+            # A crisis told earlier in the chat opens every reply that follows it.
+            answer = _with_crisis_first(kb, answer, context.crisis)
     remembered = {c.id for c in kb.language.cues if c.remembered}
     crisis = frozenset(match.cues) if answer.kind == "crisis" else frozenset()
+    alarms = frozenset(
+        c for c in match.cues if (cue := kb.language.cue(c)) is not None and cue.urgent
+    )
     return replace(
         answer,
         kept_cues=frozenset(match.cues & remembered),
         crisis=crisis or (context.crisis if context is not None else frozenset()),
+        alarms=alarms if answer.urgent is not None else frozenset(),
+        asked=answer.asked or (tuple(match.topics) if answer.kind == "not_covered" else ()),
     )
+
+
+def _with_crisis_first(kb: KnowledgeBase, answer: Answer, crisis: frozenset[str]) -> Answer:
+    """Open ``answer`` with the crisis reply told earlier in the chat."""
+    entries = [a.entry for a in kb.alerts if a.cue in crisis]
+    if not entries:
+        return answer
+    parts: list[Entry | Section] = [*entries]
+    if answer.urgent is not None:
+        parts.append(answer.urgent)
+    cites = tuple(dict.fromkeys(r for e in entries for r in e.references))
+    text = "\n".join(e.answer for e in entries)
+    if answer.urgent is not None:
+        cites = tuple(dict.fromkeys((*cites, *answer.urgent.cites)))
+        text = f"{text}\n{answer.urgent.text}"
+    urgent = Section(title="", text=text, entry_key=entries[0].key, drug_id=None, cites=cites)
+    references = tuple(dict.fromkeys((*_references(kb, parts), *answer.references)))
+    return replace(answer, urgent=urgent, references=references)
 
 
 def _says_nothing_new(match: Match) -> bool:
@@ -280,12 +341,19 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         for drug in covered:
             builder.add_topic_buttons(drug)
         return builder.build("answer", drugs=(), subject=tuple(d.id for d in covered))
-    if match.other_drugs and not topics:
-        # "ibuprofen with ciclosporin?": the entry that speaks of the pair.
-        topics = [interactions]
+    if (
+        match.other_drugs
+        and interactions not in topics
+        and (not topics or "pair-question" in match.cues)
+    ):
+        # "ibuprofen with ciclosporin?", "is nurofen ok with ciclosporin for my period
+        # pain": the entry that speaks of the pair comes first.
+        topics = [interactions, *topics]
     answered = [drug.id for drug in covered if builder.add_drug(drug, topics, asked)]
     if strangers:
-        builder.notices.insert(0, _strangers_notice(strangers))
+        # "omeprazole and dapsone": the pair is what was asked, so it is the pair that
+        # my sources cannot judge.
+        builder.notices.insert(0, _about_pair(replies.CANNOT_TELL_PAIR, strangers, covered))
     return builder.build("answer", drugs=tuple(answered), subject=tuple(d.id for d in covered))
 
 
@@ -352,7 +420,13 @@ def _compose_without_drug(
                 ),
                 asked=(topic_id,),
             )
-    if builder.sections or builder.alerts or builder.generic_urgent or builder.notices:
+    if (
+        builder.sections
+        or builder.alerts
+        or builder.generic_urgent
+        or builder.notices
+        or builder.says()
+    ):
         drugs = tuple(dict.fromkeys(s.drug_id for s in builder.sections if s.drug_id))
         return builder.build("answer", drugs=drugs)
     if match.dose:
@@ -467,14 +541,6 @@ def _about_pair(template: str, strangers: list[str], covered: list[Drug]) -> str
         others=_names(strangers),
         is_are=_is_are(tuple(strangers)),
         drugs=_names(d.name.lower() for d in covered),
-    )
-
-
-def _strangers_notice(strangers: list[str]) -> str:
-    return replies.STRANGERS.format(
-        names=_capitalized(_names(strangers)),
-        is_are=_is_are(tuple(strangers)),
-        it_them="them" if len(strangers) > 1 else "it",
     )
 
 

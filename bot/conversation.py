@@ -74,7 +74,9 @@ class ConversationMemory:
         """
         previous = self.recall(chat)
         if answer.kind == "not_covered" and answer.strangers:
+            # The chat is now about the drug we do not cover, and only about it.
             self.forget(chat)
+            self.remember(chat, answer.context)
             return
         context = answer.context
         if context is None or (not context.drugs and previous is not None and previous.drugs):

@@ -17,6 +17,8 @@ __all__ = ["CueReader", "platelet_value"]
 
 # Words that join a list of symptoms, so that one negation denies them all.
 _LIST_WORDS = frozenset({"or", "nor"})
+# The longest clause that may only tell the time of the clauses around it ("years ago").
+_TIME_ONLY_WORDS = 4
 # Words around a drug's name that are never a dose verb themselves.
 _POSSESSIVES = ("my", "the", "his", "her")
 
@@ -49,7 +51,7 @@ class CueReader:
             for c in self._patterns
             if c.negatable
             or c.below is not None
-            or any("(?P<before>" in p.pattern for p in c.patterns)
+            or any("(?P<before>" in p.pattern or "(?P<was>" in p.pattern for p in c.patterns)
         )
         # A pattern that spells a negation itself ("cant see the point") is denied only
         # by one before it; any other is denied by one inside it too ("lips arent blue").
@@ -64,8 +66,9 @@ class CueReader:
         self._overrides = tuple((c.id, c.overrides) for c in language.cues if c.overrides)
         self._quiet_always = frozenset(c.id for c in language.cues if c.quiets == "always")
         self._quiet_unless = frozenset(c.id for c in language.cues if c.quiets == "unless-present")
+        self._quiet_sentence = frozenset(c.id for c in language.cues if c.quiets == "sentence")
         self._present = frozenset(c.id for c in language.cues if c.present)
-        self.quieting = self._quiet_always | self._quiet_unless
+        self.quieting = self._quiet_always | self._quiet_unless | self._quiet_sentence
         switch = language.cue("switch")
         self._switch: tuple[re.Pattern[str], ...] = switch.patterns if switch else ()
         moved = language.cue("moved-on")
@@ -128,6 +131,9 @@ class CueReader:
         if groups.get("before") and groups.get("after"):
             # "went from 142 to 41": a fall to half or less is a fast fall.
             return platelet_value(groups["after"]) * 2 <= platelet_value(groups["before"])
+        if groups.get("was") and groups.get("now"):
+            # "Hb from 132 to 101": any fall of a result the patient reports.
+            return float(groups["now"]) < float(groups["was"])
         if cue.below is None:
             return True
         if "count" not in found.re.groupindex:
@@ -142,6 +148,21 @@ class CueReader:
         if fired & self._quiet_always:
             return True
         return bool(fired & self._quiet_unless) and not fired & self._present
+
+    def present(self, fired: set[str]) -> bool:
+        """Return True when a clause's cues say its red flags are happening now."""
+        return bool(fired & self._present)
+
+    def quiets_sentence(self, fired: set[str], size: int) -> bool:
+        """Return True when a clause quiets the red flags of its whole sentence.
+
+        "Hypothetically, if my daughter bumped her head..." (a ``sentence`` cue), or a
+        clause that only tells the time ("years ago, before any of this, I had black
+        stools"): at most four words, a past or asked-about cue, no red flag of its own.
+        """
+        if fired & self._quiet_sentence:
+            return True
+        return size <= _TIME_ONLY_WORDS and bool(fired & self.quieting) and not fired & self.tensed
 
     def resolved(self, fired: set[str]) -> bool:
         """Return True when a clause says what came before it is over ("fine now")."""

@@ -70,9 +70,10 @@ class Cue:
     overrides: tuple[str, ...] = ()
     """Cues that no longer count when this one fires (``*``: every other cue)."""
     quiets: str = ""
-    """``always`` or ``unless-present``: the negatable cues of its sentence do not count
+    """``always`` or ``unless-present``: the negatable cues of its clause do not count
     (a red flag told as past, over, or asked about), unless, for ``unless-present``, a
-    ``present`` cue says it is happening now."""
+    ``present`` cue says it is happening now; ``sentence``: those of its whole sentence,
+    unless a clause says it is happening now ("hypothetically, if...")."""
     present: bool = False
     timeless: bool = False
     """The past does not quiet it (a crisis told as past still gets the crisis reply)."""

@@ -139,9 +139,10 @@ class LanguageReader(NodeReader):
                 for name in ("negatable", "urgent", "present", "timeless", "foreign", "remembered")
             }
             quiets = self.text(fields, "quiets", item, label, required=False) or ""
-            if quiets not in ("", "always", "unless-present"):
+            if quiets not in ("", "always", "unless-present", "sentence"):
                 self.problem(
-                    fields["quiets"], f"{label}: 'quiets' must be always or unless-present"
+                    fields["quiets"],
+                    f"{label}: 'quiets' must be always, unless-present or sentence",
                 )
             below = self.text(fields, "below", item, label, required=False)
             if below is not None and not below.isdigit():

@@ -124,15 +124,22 @@ class Matcher:
         kept: set[str] = set()
         # The clause that says a red flag is over may open the next sentence ("black
         # stools can happen. havent had that"), so clauses are read as one run.
-        clauses = [
-            self._clause_cues(clause)
-            for sentence in _SENTENCE_END.split(text)
-            for clause in _CLAUSE_END.split(sentence)
-            if clause.strip(" .!?;")
-        ]
+        clauses: list[set[str]] = []
+        quiet_sentence: list[bool] = []
+        for sentence in _SENTENCE_END.split(text):
+            parts = [c for c in _CLAUSE_END.split(sentence) if c.strip(" .!?;")]
+            fired_parts = [self._clause_cues(c) for c in parts]
+            quiet = any(
+                self.cues.quiets_sentence(fired, len(normalize(part).split()))
+                for part, fired in zip(parts, fired_parts, strict=True)
+            )
+            clauses.extend(fired_parts)
+            quiet_sentence.extend([quiet] * len(parts))
         for i, fired in enumerate(clauses):
             flags = fired & self.cues.tensed
             if not flags or self.cues.quieted(fired):
+                continue
+            if quiet_sentence[i] and not self.cues.present(fired):
                 continue
             following = clauses[i + 1] if i + 1 < len(clauses) else set()
             if self.cues.resolved(following) and not following & self.cues.tensed:

@@ -27,7 +27,6 @@ __all__ = [
     "OUTDATED_BUTTON",
     "SOMETHING_WENT_WRONG",
     "START_HTML",
-    "STRANGERS",
     "TEXT_ONLY_HTML",
     "TOO_MANY",
     "UNCOVERED_TOPIC",
@@ -60,10 +59,6 @@ CANNOT_COMPARE = (
     "Please ask your doctor or pharmacist; below you can choose what my sources say about "
     "{drugs}."
 )
-STRANGERS = (
-    "{names} {is_are} not covered: I have no information on {it_them}. Please ask your doctor "
-    "or pharmacist."
-)
 NOT_MENTIONED = (
     'My sources do not mention "{phrase}" for {drug}: that is not the same as saying it cannot '
     "happen. Below is what they do say; ask your doctor or pharmacist about it."
@@ -75,7 +70,10 @@ UNCOVERED_TOPIC = (
     "My sources say nothing about {topic} for {drugs}. Please ask your doctor or pharmacist."
 )
 TOO_MANY = "That is a lot at once: ask about the other medicines one at a time."
-WHICH_MEDICINE = "Which medicine do you mean? My sources have {topic} for these:"
+WHICH_MEDICINE = (
+    "Which medicine do you mean? My sources have {topic} for the ones below. For any other "
+    "medicine, or for ITP itself, please ask your doctor or haematology team."
+)
 HELLO = "Hello!"
 WELCOME = "You're welcome!"
 GREETING_TAIL = (
