@@ -465,7 +465,8 @@ def _still_valid(kb: KnowledgeBase, context: Context | None) -> Context | None:
         drugs=tuple(d for d in context.drugs if kb.drug(d) is not None),
         topics=tuple(t for t in context.topics if kb.topic(t) is not None),
     )
-    return context if context.drugs or context.topics or context.cues or context.crisis else None
+    kept = context.drugs or context.topics or context.cues or context.crisis or context.strangers
+    return context if kept else None
 
 
 @dataclass(frozen=True)

@@ -238,12 +238,15 @@ class DrugNameIndex:
         drug = self._sounds.get(key)
         if drug is not None:
             return None if key in self._other_sounds else drug
-        if len(key) < 8:
+        if len(key) < 6:
             return None
         found = process.extractOne(
             key, self._sound_keys, scorer=Levenshtein.distance, score_cutoff=1
         )
         if found is None or any(Levenshtein.distance(key, o) <= 1 for o in self._other_sounds):
+            return None
+        # A short name one sound off must at least begin the same ("dapsoan").
+        if len(key) < 8 and found[0][:3] != key[:3]:
             return None
         return self._sounds[found[0]]
 

@@ -133,6 +133,12 @@ class Matcher:
                 self.cues.quiets_sentence(fired, len(normalize(part).split()))
                 for part, fired in zip(parts, fired_parts, strict=True)
             )
+            # A red flag told across clauses ("a rash all over my back and a
+            # temperature") is read on its sentence, which the sentence's own cues quiet.
+            whole = self._clause_cues(sentence) if parts else set()
+            spanning = (whole & self.cues.tensed) - set().union(*fired_parts)
+            if spanning and not quiet and not any(map(self.cues.quieted, fired_parts)):
+                kept |= spanning
             clauses.extend(fired_parts)
             quiet_sentence.extend([quiet] * len(parts))
         for i, fired in enumerate(clauses):

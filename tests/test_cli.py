@@ -293,7 +293,11 @@ def test_chat_answers_a_follow_up_from_memory(kb: KnowledgeBase) -> None:
             "Which medicine",
         ),
         # "Not covered" holds on the follow-up: no covered drug's facts.
-        (["what about tacrolimus?", "and the interactions?"], "Which medicine", "Grapefruit"),
+        (
+            ["what about tacrolimus?", "and the interactions?"],
+            "I can't answer that: tacrolimus is not covered",
+            "Grapefruit",
+        ),
         # A topic the sources lack for the drug still keeps the drug for the next turn.
         (
             ["how long before cellcept works", "and the side effects?"],

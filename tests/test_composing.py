@@ -400,3 +400,43 @@ def test_a_remembered_cue_holds_for_the_next_question(kb: KnowledgeBase, matcher
     follow_up = ask(kb, matcher, "what are the side effects", first.context)
     assert follow_up.drugs == ("mycophenolate",)
     assert render_plain(follow_up).startswith("If this is about a child")
+
+
+def test_a_crisis_earlier_in_the_chat_opens_every_later_reply(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    crisis = ask(kb, matcher, "I've had enough of everything, I don't want to go on")
+    assert crisis.kind == "crisis"
+    later = ask(kb, matcher, "anyway what are cyclosporine side effects", crisis.context)
+    assert later.drugs == ("cyclosporine",)
+    assert later.urgent is not None
+    assert later.urgent.text.startswith("I'm really sorry you're feeling like this")
+    dose = ask(kb, matcher, "how many dapsone would it take", crisis.context)
+    assert dose.kind == "crisis"
+
+
+def test_a_drug_not_covered_stays_not_covered_on_follow_ups(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    first = ask(kb, matcher, "I'm starting tacrolimus")
+    assert first.kind == "not_covered"
+    assert first.context is not None
+    assert first.context.strangers == ("tacrolimus",)
+    follow_up = ask(kb, matcher, "does grapefruit matter", first.context)
+    assert follow_up.kind == "not_covered"
+    assert follow_up.sections == ()
+    assert "tacrolimus is not covered" in render_plain(follow_up)
+
+
+def test_an_alarm_is_repeated_for_what_should_i_do(kb: KnowledgeBase, matcher: Matcher) -> None:
+    first = ask(kb, matcher, "I'm on sirolimus")
+    contact = ask(
+        kb,
+        matcher,
+        "my daughter's friend who slept over has just come out in chickenpox",
+        first.context,
+    )
+    assert contact.urgent is not None
+    again = ask(kb, matcher, "what should I do", contact.context)
+    assert again.urgent is not None
+    assert again.urgent.text == contact.urgent.text

@@ -356,3 +356,45 @@ def test_an_interaction_partner_named_last_is_no_switch(matcher: Matcher) -> Non
     )
     assert match.switched_to_other is False
     assert match.drugs == ("dapsone",)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # A whole sentence told as a what-if, a dream, a leaflet or about an animal.
+        "Hypothetically, if my daughter bumped her head on mycophenolate, is that an emergency",
+        "had a nosebleed in a dream lol. anyway does azathioprine cause weird sleep?",
+        "reading the rapamune info and it's all bleeding and infections, bit much",
+        "dog ate a sock and threw up blood, we're at the vet now. can sirolimus raise cholesterol?",
+        # A clause that only tells the time quiets its sentence.
+        "Years ago, before any of this, I had black stools from iron tablets. Now starting dapsone",
+        # A negation inside the symptom, a temperature under 38, the weather.
+        "my lips arent blue or anything but what is methaemoglobinaemia, on dapsone",
+        "is a temperature of 37.2 ok on ciclosporin",
+        "how should I store my azathioprine? it's 40 degrees here in Queensland",
+    ],
+)
+def test_what_is_not_happening_to_the_patient_now_is_no_alarm(
+    matcher: Matcher, question: str
+) -> None:
+    assert matcher.match(question).urgent is False
+
+
+@pytest.mark.parametrize(
+    ("question", "cue"),
+    [
+        # A red flag told across clauses is read on its sentence.
+        ("rash all over my chest and back and a temperature, on dapsone", "red-flag.skin"),
+        # A result the patient reports as falling (was/now), a count in words.
+        ("my Hb has gone from 132 to 101 in a month since I started dapsone", "count.other-low"),
+        ("platelets under 10 again, haem says wait and see", "count.platelets-low"),
+        # A pet that ate tablets is for the vet; shingles nearby is contact, not infection.
+        ("the dog ate one of my sirolimus tablets off the floor", "poisoning.pet"),
+        ("sat next to someone on the bus for an hour who told me she's got shingles", "exposure"),
+    ],
+)
+def test_the_alarm_of_its_kind(matcher: Matcher, question: str, cue: str) -> None:
+    match = matcher.match(question)
+    assert cue in match.cues
+    assert match.urgent is True
+    assert not {"poisoning.child", "red-flag.shingles"} & match.cues
