@@ -735,7 +735,10 @@ class _AnswerBuilder:
             fallback = self.kb.general_entry(topic_id)
             if fallback is not None:
                 # The class-level entry speaks for every immunosuppressant.
-                self.add_entry(fallback, f"{drug.name}: {fallback.title}")
+                # Titled as the class's, never as the drug's: the sources do not name it.
+                self.add_entry(
+                    fallback, replies.CLASS_TITLE.format(title=fallback.title, drug=drug.name)
+                )
                 answered = True
                 continue
             if chosen:

@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "CANNOT_COMPARE",
     "CANNOT_TELL_PAIR",
+    "CLASS_TITLE",
     "COVERAGE",
     "COVERAGE_MORE",
     "DOSE_CLARIFY",
@@ -63,6 +64,8 @@ NOT_MENTIONED = (
     'My sources do not mention "{phrase}" for {drug}: that is not the same as saying it cannot '
     "happen. Below is what they do say; ask your doctor or pharmacist about it."
 )
+#: The title of a class-wide entry given for a drug that has no entry of its own on it.
+CLASS_TITLE = "{title} (said of these medicines as a group, not of {drug} by name)"
 NO_TOPIC_FOR_DRUG = (
     'My sources do not cover "{topic}" for {drug}. Please ask your pharmacist or doctor.'
 )
