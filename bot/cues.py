@@ -63,6 +63,11 @@ class CueReader:
             for p in c.patterns
             if not spelt.search(p.pattern)
         )
+        self._joined = {
+            c.id: re.compile("|".join(f"(?:{_unnamed(p.pattern)})" for p in c.patterns))
+            for c in self._patterns
+            if c.id not in self._weighed
+        }
         self._overrides = tuple((c.id, c.overrides) for c in language.cues if c.overrides)
         self._quiet_always = frozenset(c.id for c in language.cues if c.quiets == "always")
         self._quiet_unless = frozenset(c.id for c in language.cues if c.quiets == "unless-present")
@@ -104,18 +109,20 @@ class CueReader:
         distinct = tuple(dict.fromkeys(texts))
         for cue in self._patterns:
             # Every match is weighed only where one may not count (a negation before it,
-            # a count too high); otherwise the first match decides.
-            weighed = cue.id in self._weighed
-            for pattern in cue.patterns:
-                if weighed:
-                    hit = any(
-                        self._counts(cue, m) for text in distinct for m in pattern.finditer(text)
-                    )
-                else:
-                    hit = any(pattern.search(text) for text in distinct)
-                if hit:
-                    fired.add(cue.id)
-                    break
+            # a count too high); otherwise the first match of any pattern decides, and
+            # the cue's patterns are searched as one.
+            if cue.id in self._weighed:
+                hit = any(
+                    self._counts(cue, m)
+                    for pattern in cue.patterns
+                    for text in distinct
+                    for m in pattern.finditer(text)
+                )
+            else:
+                joined = self._joined[cue.id]
+                hit = any(joined.search(text) for text in distinct)
+            if hit:
+                fired.add(cue.id)
         return fired
 
     def _counts(self, cue: Cue, found: re.Match[str]) -> bool:
@@ -251,6 +258,11 @@ class CueReader:
         between = " ".join(words[covered[0] + 1 : uncovered[-1]])
         named_twice = len(others) > len(set(others))
         return named_twice or any(p.search(between) for p in self._switch)
+
+
+def _unnamed(pattern: str) -> str:
+    """Return ``pattern`` with its named groups unnamed, so that several can be joined."""
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
 
 
 def _runs(marks: list[bool]) -> list[tuple[int, int]]:

@@ -169,10 +169,14 @@ class DrugNameIndex:
                 glued = "".join(chunk)
                 # Voice typing keeps a name's first sounds: only pieces that start like
                 # one of our names are worth comparing.
-                if len(glued) < 7 or (
-                    glued[:2] not in self._name_starts
-                    and glued[1:3] not in self._name_seconds
-                    and self.sound(glued)[:2] not in self._sound_starts
+                if (
+                    len(glued) < 7
+                    or (
+                        glued[:2] not in self._name_starts
+                        and glued[1:3] not in self._name_seconds
+                        # How a name begins to sound depends on its first letters only.
+                        and self.sound(glued[:4])[:2] not in self._sound_starts
+                    )
                 ):
                     continue
                 fuzzy = self.fuzzy(glued)
