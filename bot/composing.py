@@ -736,8 +736,12 @@ class _AnswerBuilder:
             if fallback is not None:
                 # The class-level entry speaks for every immunosuppressant.
                 # Titled as the class's, never as the drug's: the sources do not name it.
+                class_level = topic_id in (*roles.class_wide, *roles.class_risks)
                 self.add_entry(
-                    fallback, replies.CLASS_TITLE.format(title=fallback.title, drug=drug.name)
+                    fallback,
+                    replies.CLASS_TITLE.format(title=fallback.title, drug=drug.name)
+                    if class_level
+                    else fallback.title,
                 )
                 answered = True
                 continue

@@ -72,8 +72,25 @@ class CueReader:
         self._quiet_always = frozenset(c.id for c in language.cues if c.quiets == "always")
         self._quiet_unless = frozenset(c.id for c in language.cues if c.quiets == "unless-present")
         self._quiet_sentence = frozenset(c.id for c in language.cues if c.quiets == "sentence")
+        self._quiet_sentence_always = frozenset(
+            c.id for c in language.cues if c.quiets == "sentence-always"
+        )
+        # The words a clause that only tells the time is made of ("years ago", "before
+        # any of this"): those of the past and over cues' phrases.
+        self._time_words = frozenset(
+            word
+            for c in language.cues
+            if c.quiets in ("always", "unless-present")
+            for phrase in c.phrases
+            for word in words_of(phrase)
+        )
         self._present = frozenset(c.id for c in language.cues if c.present)
-        self.quieting = self._quiet_always | self._quiet_unless | self._quiet_sentence
+        self.quieting = (
+            self._quiet_always
+            | self._quiet_unless
+            | self._quiet_sentence
+            | self._quiet_sentence_always
+        )
         switch = language.cue("switch")
         self._switch: tuple[re.Pattern[str], ...] = switch.patterns if switch else ()
         moved = language.cue("moved-on")
@@ -143,6 +160,12 @@ class CueReader:
             return float(groups["now"]) < float(groups["was"])
         if cue.below is None:
             return True
+        if groups.get("lakh"):
+            # "0.15 lakh/cumm": a lakh is 100,000 per microlitre, 100 x10^9/L.
+            return float(groups["lakh"].replace(" ", ".")) * 100 < cue.below
+        if groups.get("tenk"):
+            # "1.5 x10^4/microlitre" is 15 x10^9/L.
+            return float(groups["tenk"].replace(" ", ".")) * 10 < cue.below
         if "count" not in found.re.groupindex:
             # A pattern with no number to weigh says the count is low in words
             # ("down to single figures").
@@ -160,16 +183,26 @@ class CueReader:
         """Return True when a clause's cues say its red flags are happening now."""
         return bool(fired & self._present)
 
-    def quiets_sentence(self, fired: set[str], size: int) -> bool:
-        """Return True when a clause quiets the red flags of its whole sentence.
+    def quiets_sentence(self, fired: set[str], words: list[str]) -> bool:
+        """Return True when a clause quiets the red flags of its sentence unless present.
 
         "Hypothetically, if my daughter bumped her head..." (a ``sentence`` cue), or a
         clause that only tells the time ("years ago, before any of this, I had black
-        stools"): at most four words, a past or asked-about cue, no red flag of its own.
+        stools"): made only of the words of past and over phrases, and numbers.
         """
         if fired & self._quiet_sentence:
             return True
-        return size <= _TIME_ONLY_WORDS and bool(fired & self.quieting) and not fired & self.tensed
+        return (
+            bool(words)
+            and len(words) <= _TIME_ONLY_WORDS
+            and bool(fired & self.quieting)
+            and not fired & self.tensed
+            and all(w in self._time_words or w.isdigit() for w in words)
+        )
+
+    def silences_sentence(self, fired: set[str]) -> bool:
+        """Return True when a clause quiets its sentence's red flags whatever their time."""
+        return bool(fired & self._quiet_sentence_always)
 
     def resolved(self, fired: set[str]) -> bool:
         """Return True when a clause says what came before it is over ("fine now")."""

@@ -73,7 +73,8 @@ class Cue:
     """``always`` or ``unless-present``: the negatable cues of its clause do not count
     (a red flag told as past, over, or asked about), unless, for ``unless-present``, a
     ``present`` cue says it is happening now; ``sentence``: those of its whole sentence,
-    unless a clause says it is happening now ("hypothetically, if...")."""
+    unless a clause says it is happening now ("hypothetically, if..."); ``sentence-always``:
+    those of its whole sentence, whatever their time ("my dog had a nosebleed this morning")."""
     present: bool = False
     timeless: bool = False
     """The past does not quiet it (a crisis told as past still gets the crisis reply)."""

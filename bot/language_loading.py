@@ -139,10 +139,11 @@ class LanguageReader(NodeReader):
                 for name in ("negatable", "urgent", "present", "timeless", "foreign", "remembered")
             }
             quiets = self.text(fields, "quiets", item, label, required=False) or ""
-            if quiets not in ("", "always", "unless-present", "sentence"):
+            if quiets not in ("", "always", "unless-present", "sentence", "sentence-always"):
                 self.problem(
                     fields["quiets"],
-                    f"{label}: 'quiets' must be always, unless-present or sentence",
+                    f"{label}: 'quiets' must be always, unless-present, sentence"
+                    " or sentence-always",
                 )
             below = self.text(fields, "below", item, label, required=False)
             if below is not None and not below.isdigit():

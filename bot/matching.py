@@ -126,26 +126,29 @@ class Matcher:
         # stools can happen. havent had that"), so clauses are read as one run.
         clauses: list[set[str]] = []
         quiet_sentence: list[bool] = []
+        silent_sentence: list[bool] = []
         for sentence in _SENTENCE_END.split(text):
             parts = [c for c in _CLAUSE_END.split(sentence) if c.strip(" .!?;")]
             fired_parts = [self._clause_cues(c) for c in parts]
             quiet = any(
-                self.cues.quiets_sentence(fired, len(normalize(part).split()))
+                self.cues.quiets_sentence(fired, [stem(w) for w in normalize(part).split()])
                 for part, fired in zip(parts, fired_parts, strict=True)
             )
+            silent = any(self.cues.silences_sentence(fired) for fired in fired_parts)
             # A red flag told across clauses ("a rash all over my back and a
             # temperature") is read on its sentence, which the sentence's own cues quiet.
             whole = self._clause_cues(sentence) if parts else set()
             spanning = (whole & self.cues.tensed) - set().union(*fired_parts)
-            if spanning and not quiet and not any(map(self.cues.quieted, fired_parts)):
+            if spanning and not (quiet or silent) and not any(map(self.cues.quieted, fired_parts)):
                 kept |= spanning
             clauses.extend(fired_parts)
             quiet_sentence.extend([quiet] * len(parts))
+            silent_sentence.extend([silent] * len(parts))
         for i, fired in enumerate(clauses):
             flags = fired & self.cues.tensed
             if not flags or self.cues.quieted(fired):
                 continue
-            if quiet_sentence[i] and not self.cues.present(fired):
+            if silent_sentence[i] or (quiet_sentence[i] and not self.cues.present(fired)):
                 continue
             following = clauses[i + 1] if i + 1 < len(clauses) else set()
             if self.cues.resolved(following) and not following & self.cues.tensed:
