@@ -239,7 +239,7 @@ class Matcher:
                     found.append(" ".join(corrected[i : i + size]))
         fired |= self.cues.fire_patterns(normalized, " ".join(corrected))
         named_flags = fired & self.cues.tensed
-        if named_flags and fired & self.cues.quieting:
+        if named_flags:
             # "had a fever last week, fine now. is my rash from dapsone?": only the red
             # flags of sentences told as present count.
             fired = (fired - self.cues.tensed) | self._present_red_flags(text)
