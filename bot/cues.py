@@ -66,7 +66,6 @@ class CueReader:
         self._joined = {
             c.id: re.compile("|".join(f"(?:{_unnamed(p.pattern)})" for p in c.patterns))
             for c in self._patterns
-            if c.id not in self._weighed
         }
         self._overrides = tuple((c.id, c.overrides) for c in language.cues if c.overrides)
         self._quiet_always = frozenset(c.id for c in language.cues if c.quiets == "always")
@@ -125,19 +124,18 @@ class CueReader:
         fired: set[str] = set()
         distinct = tuple(dict.fromkeys(texts))
         for cue in self._patterns:
-            # Every match is weighed only where one may not count (a negation before it,
-            # a count too high); otherwise the first match of any pattern decides, and
-            # the cue's patterns are searched as one.
-            if cue.id in self._weighed:
+            # The cue's patterns are searched as one first: most messages match none.
+            # Every match is then weighed only where one may not count (a negation
+            # before it, a count too high); otherwise that first match decides.
+            joined = self._joined[cue.id]
+            hit = any(joined.search(text) for text in distinct)
+            if hit and cue.id in self._weighed:
                 hit = any(
                     self._counts(cue, m)
                     for pattern in cue.patterns
                     for text in distinct
                     for m in pattern.finditer(text)
                 )
-            else:
-                joined = self._joined[cue.id]
-                hit = any(joined.search(text) for text in distinct)
             if hit:
                 fired.add(cue.id)
         return fired
