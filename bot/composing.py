@@ -292,7 +292,8 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # asked before.
         topics = list(context.topics)
     if match.switched_to_other:
-        if topics or _strangers(kb, _drugs_of(kb, drugs), match.other_drugs):
+        interactions_only = set(topics) <= {kb.language.roles.interactions}
+        if not interactions_only or _strangers(kb, _drugs_of(kb, drugs), match.other_drugs):
             # "I stopped imuran and started tacrolimus, side effects?": the facts of the
             # covered drug would be read as the new drug's.
             drugs = []

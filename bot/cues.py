@@ -271,7 +271,9 @@ class CueReader:
         if len(runs) < 2:
             return None
         between = " ".join(words[runs[0][1] : runs[-1][0]])
-        return runs[-1] if any(p.search(between) for p in self._moved_on) else None
+        start = runs[0][0]
+        from_to = start > 0 and words[start - 1] == "from" and between in ("to", "onto")
+        return runs[-1] if from_to or any(p.search(between) for p in self._moved_on) else None
 
     def switched_to_other(
         self, words: tuple[str, ...], names_at: list[bool], other: list[bool], others: list[str]
@@ -288,7 +290,9 @@ class CueReader:
             return False
         between = " ".join(words[covered[0] + 1 : uncovered[-1]])
         named_twice = len(others) > len(set(others))
-        return named_twice or any(p.search(between) for p in self._switch)
+        # "switched me from cyclosporine to tacrolimus": from the covered one to another.
+        from_to = covered[0] > 0 and words[covered[0] - 1] == "from" and between in ("to", "onto")
+        return named_twice or from_to or any(p.search(between) for p in self._switch)
 
 
 def _unnamed(pattern: str) -> str:

@@ -24,8 +24,10 @@ __all__ = ["Match", "Matcher", "edit_limit", "match_question", "normalize"]
 
 _MAX_WORDS = 300  # a question longer than this is read by its first 300 words only
 # Where a sentence ends: . ! ? ; or a new line (never the point of "38.5").
-_SENTENCE_END = re.compile(r"(?<=[.!?;])(?=\s|[A-Za-z])|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])(?<!\.\.)(?=\s|[A-Za-z])|\n+")
 # Where a clause ends inside a sentence.
+# The longest clause that may be one item of a list of symptoms ("bleeding, bruising").
+_LIST_ITEM_WORDS = 3
 _CLAUSE_END = re.compile(r",|\bbut\b|\band\b|\bthough\b", re.IGNORECASE)
 
 
@@ -113,7 +115,7 @@ class Matcher:
         """Every word the bot reads as a word, never as a drug name."""
         return self.phrase_index.vocabulary
 
-    def _present_red_flags(self, text: str) -> set[str]:
+    def _present_red_flags(self, text: str, named: set[str]) -> set[str]:
         """Return the negatable cues of the clauses that tell them as present.
 
         A clause told as past or asked about ("had a fever on monday", "does it cause
@@ -125,6 +127,7 @@ class Matcher:
         # The clause that says a red flag is over may open the next sentence ("black
         # stools can happen. havent had that"), so clauses are read as one run.
         clauses: list[set[str]] = []
+        sizes: list[int] = []
         quiet_sentence: list[bool] = []
         silent_sentence: list[bool] = []
         for sentence in _SENTENCE_END.split(text):
@@ -142,6 +145,7 @@ class Matcher:
             if spanning and not (quiet or silent) and not any(map(self.cues.quieted, fired_parts)):
                 kept |= spanning
             clauses.extend(fired_parts)
+            sizes.extend(len(part.split()) for part in parts)
             quiet_sentence.extend([quiet] * len(parts))
             silent_sentence.extend([silent] * len(parts))
         for i, fired in enumerate(clauses):
@@ -150,11 +154,31 @@ class Matcher:
                 continue
             if silent_sentence[i] or (quiet_sentence[i] and not self.cues.present(fired)):
                 continue
-            following = clauses[i + 1] if i + 1 < len(clauses) else set()
-            if self.cues.resolved(following) and not following & self.cues.tensed:
+            if self._resolved_after(clauses, sizes, i):
                 continue
             kept |= flags
+        # A red flag told across sentences ("Platelet Count ....... 9 L") that no clause
+        # or sentence says is past, over or not the patient's still counts.
+        seen = set().union(*clauses) | kept
+        quieting = any(c & self.cues.quieting for c in clauses)
+        if not quieting:
+            kept |= named - seen
         return kept
+
+    def _resolved_after(self, clauses: list[set[str]], sizes: list[int], i: int) -> bool:
+        """Return True when a later clause says clause ``i`` is over or denied.
+
+        The next clause does ("a fever on Monday, fine now"), or one after a list of
+        short symptom names ("Bleeding, bruising, fever: none of those").
+        """
+        for j in range(i + 1, len(clauses)):
+            if self.cues.resolved(clauses[j]) and not (
+                clauses[j] & self.cues.tensed and not self.cues.quieted(clauses[j])
+            ):
+                return True
+            if sizes[j] > _LIST_ITEM_WORDS:
+                return False
+        return False
 
     def _clause_cues(self, clause: str) -> set[str]:
         normalized = " ".join(self._shorthand.get(w, w) for w in normalize(clause).split())
@@ -242,7 +266,7 @@ class Matcher:
         if named_flags:
             # "had a fever last week, fine now. is my rash from dapsone?": only the red
             # flags of sentences told as present count.
-            fired = (fired - self.cues.tensed) | self._present_red_flags(text)
+            fired = (fired - self.cues.tensed) | self._present_red_flags(text, named_flags)
         # A message in another language is never guessed at, even where a drug's name
         # and a topic word can be picked out of it ("puedo tomar alcohol con azatioprina").
         foreign = self._foreign(normalized.split())

@@ -440,3 +440,20 @@ def test_an_alarm_is_repeated_for_what_should_i_do(kb: KnowledgeBase, matcher: M
     again = ask(kb, matcher, "what should I do", contact.context)
     assert again.urgent is not None
     assert again.urgent.text == contact.urgent.text
+
+
+@pytest.mark.parametrize(
+    ("first", "drugs"),
+    [
+        # From a covered drug to one we do not cover: the chat is about the new one.
+        ("they switched me from cyclosporine to tacrolimus", ()),
+        # From one covered drug to another: the chat is about the second.
+        ("switched from imuran to cellcept", ("mycophenolate",)),
+    ],
+)
+def test_a_switch_names_the_drug_the_chat_is_about(
+    kb: KnowledgeBase, matcher: Matcher, first: str, drugs: tuple[str, ...]
+) -> None:
+    switch = ask(kb, matcher, first)
+    follow_up = ask(kb, matcher, "and the side effects?", switch.context)
+    assert follow_up.drugs == drugs

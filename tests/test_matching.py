@@ -372,6 +372,9 @@ def test_an_interaction_partner_named_last_is_no_switch(matcher: Matcher) -> Non
         "my lips arent blue or anything but what is methaemoglobinaemia, on dapsone",
         "is a temperature of 37.2 ok on ciclosporin",
         "how should I store my azathioprine? it's 40 degrees here in Queensland",
+        # Symptoms denied as a list, or question and answer.
+        "Bleeding, bruising, fever: none of those. Is a sherry ok on azathioprine?",
+        "Fever? No. Bleeding? None. Rash? Nope. Q: dapsone and a sulfa allergy",
     ],
 )
 def test_what_is_not_happening_to_the_patient_now_is_no_alarm(
@@ -390,6 +393,8 @@ def test_what_is_not_happening_to_the_patient_now_is_no_alarm(
         ("platelets under 10 again, haem says wait and see", "count.platelets-low"),
         # A pet that ate tablets is for the vet; shingles nearby is contact, not infection.
         ("the dog ate one of my sirolimus tablets off the floor", "poisoning.pet"),
+        # A lab line whose dots are no sentence end.
+        ("Platelet Count .......... 9 L   [150 - 400] 10*3/uL   dapsone", "count.platelets-low"),
         ("sat next to someone on the bus for an hour who told me she's got shingles", "exposure"),
     ],
 )
