@@ -317,6 +317,13 @@ def load_knowledge(path: str | Path = DEFAULT_KNOWLEDGE_PATH) -> KnowledgeBase:
         # A knowledge file without its own language reads with the bundled one.
         files.append(DEFAULT_LANGUAGE_FILE)
         parsed.append((DEFAULT_LANGUAGE_FILE, builder.parse_file(DEFAULT_LANGUAGE_FILE)))
+    elif not builder.unreadable and builder.top_keys <= {*LANGUAGE_PARTS, "roles"}:
+        # A language file alone ("diff old/language.yaml new/language.yaml") reads with
+        # the bundled facts, so that what changes is only how messages are read.
+        for facts in knowledge_files(DEFAULT_KNOWLEDGE_PATH):
+            if facts.name != DEFAULT_LANGUAGE_FILE.name:
+                files.append(facts)
+                parsed.append((facts, builder.parse_file(facts)))
     # Two passes, so that an entry of one file may cite a reference or use a
     # topic declared in another file of the same folder.
     for parts in (

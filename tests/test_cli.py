@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import DEFAULT_LANGUAGE_FILE, KnowledgeBase, load_knowledge
 from tests.test_knowledge import REAL_FILE, VALID, edit, line_of, write_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +212,25 @@ def test_diff_of_the_real_file_as_a_process(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "text changed: cyclosporine.interactions",
+        "0 added, 0 removed, 1 changed",
+    ]
+
+
+def test_diff_of_two_language_files_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = DEFAULT_LANGUAGE_FILE.read_text(encoding="utf-8")
+    old = write_file(tmp_path, text, "old.yaml")
+    example = '      - "flatmate has covid. on mycophenolate"\n'
+    new = write_file(
+        tmp_path, edit(text, example, example + '      - "my flatmate has covid"\n'), "new.yaml"
+    )
+
+    status = main(["diff", str(old), str(new)])
+
+    assert status == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "phrases changed: cue.exposure (+example my flatmate has covid)",
         "0 added, 0 removed, 1 changed",
     ]
 
