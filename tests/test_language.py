@@ -123,11 +123,11 @@ def test_the_diff_lists_cue_and_word_list_changes(folder: Path) -> None:
     rewrite(
         folder, "language.yaml", GREETING_EXAMPLES, GREETING_EXAMPLES + '      - "hiya there"\n'
     )
-    rewrite(folder, "language.yaml", "[didnt, dont,", "[didnt, dont, nae,")
+    rewrite(folder, "language.yaml", "[nae, naw, didnt,", "[nae, naw, nah, didnt,")
     after = load_knowledge(folder)
     lines = diff_knowledge(before, after).lines()
     assert "phrases changed: cue.greeting (+example hiya there)" in lines
-    assert "phrases changed: vocabulary.negations (+nae)" in lines
+    assert "phrases changed: vocabulary.negations (+nah)" in lines
 
 
 def test_a_reload_with_a_broken_example_changes_nothing(folder: Path) -> None:
