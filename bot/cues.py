@@ -90,6 +90,8 @@ class CueReader:
             | self._quiet_sentence
             | self._quiet_sentence_always
         )
+        #: The cues that reading clause by clause needs: red flags and what tells their time.
+        self.clause_cues = self.tensed | self.quieting | self._present
         switch = language.cue("switch")
         self._switch: tuple[re.Pattern[str], ...] = switch.patterns if switch else ()
         moved = language.cue("moved-on")
@@ -115,7 +117,7 @@ class CueReader:
                     used[i : i + size] = [True] * size
         return fired
 
-    def fire_patterns(self, *texts: str) -> set[str]:
+    def fire_patterns(self, *texts: str, only: frozenset[str] | None = None) -> set[str]:
         """Return the cues one of whose patterns matches one of ``texts``.
 
         A negatable cue's match right after a negation does not count ("no blood in my
@@ -124,6 +126,8 @@ class CueReader:
         fired: set[str] = set()
         distinct = tuple(dict.fromkeys(texts))
         for cue in self._patterns:
+            if only is not None and cue.id not in only:
+                continue
             # The cue's patterns are searched as one first: most messages match none.
             # Every match is then weighed only where one may not count (a negation
             # before it, a count too high); otherwise that first match decides.

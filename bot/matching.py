@@ -187,7 +187,10 @@ class Matcher:
             return set()
         hits = self.phrase_index.hits(corrected)
         fired = self.cues.fire_phrases(hits, corrected, [False] * len(corrected))
-        return fired | self.cues.fire_patterns(normalized, " ".join(corrected))
+        patterns = self.cues.fire_patterns(
+            normalized, " ".join(corrected), only=self.cues.clause_cues
+        )
+        return (fired & self.cues.clause_cues) | patterns
 
     def _foreign(self, words: list[str]) -> bool:
         """Return True for a message in another language (its everyday words, not English)."""
