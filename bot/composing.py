@@ -200,14 +200,12 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         if context is not None and context.crisis and answer.kind != "crisis":
             # A crisis told earlier in the chat opens every reply that follows it.
             answer = _with_crisis_first(kb, answer, context.crisis)
-    remembered = {c.id for c in kb.language.cues if c.remembered}
+    folded = _folded(kb)
     crisis = frozenset(match.cues) if answer.kind == "crisis" else frozenset()
-    alarms = frozenset(
-        c for c in match.cues if (cue := kb.language.cue(c)) is not None and cue.urgent
-    )
+    alarms = match.cues & folded.urgent
     return replace(
         answer,
-        kept_cues=frozenset(match.cues & remembered),
+        kept_cues=match.cues & folded.remembered,
         crisis=crisis or (context.crisis if context is not None else frozenset()),
         alarms=alarms if answer.urgent is not None else frozenset(),
         asked=answer.asked or (tuple(match.topics) if answer.kind == "not_covered" else ()),
@@ -479,6 +477,10 @@ class _Folded:
     other_topic_phrases: frozenset[str]
     """Phrases of topics that are not lists: their own entries answer them."""
     aliases: dict[str, str]
+    remembered: frozenset[str]
+    """Cues the chat keeps for its next questions."""
+    urgent: frozenset[str]
+    """Cues that open the reply with what to do now."""
 
 
 _FOLDED: dict[int, tuple[weakref.ref[KnowledgeBase], _Folded]] = {}
@@ -501,6 +503,8 @@ def _folded(kb: KnowledgeBase) -> _Folded:
             normalize(p) for t in kb.topics if t.id not in listing for p in t.phrases
         ),
         aliases={normalize(k): normalize(v) for k, v in kb.language.also_known_as},
+        remembered=frozenset(c.id for c in kb.language.cues if c.remembered),
+        urgent=frozenset(c.id for c in kb.language.cues if c.urgent),
     )
     if len(_FOLDED) > 8:  # reloads replace the knowledge; keep the cache small
         _FOLDED.clear()
@@ -666,8 +670,7 @@ class _AnswerBuilder:
         return self.alerts
 
     def _is_urgent(self, cue_id: str) -> bool:
-        cue = self.kb.language.cue(cue_id)
-        return cue is not None and cue.urgent
+        return cue_id in _folded(self.kb).urgent
 
     def add_entry(self, entry: Entry, title: str | None = None, link: str | None = None) -> bool:
         """Add a section for ``entry``; return False when it is there already or no room."""

@@ -129,10 +129,10 @@ class Language:
     """How a sentence that advises, rather than states a fact, begins: it needs no citation."""
     shorthand: tuple[tuple[str, str], ...]
     also_known_as: tuple[tuple[str, str], ...]
+    """Other names of medicines, each with the name the sources use."""
     sounds_like: tuple[tuple[str, str], ...]
     """Spellings and the sound they stand for, in order ("igh" -> "i", "ph" -> "f"): a
     name typed by voice ("sigh closporin") is compared with ours by how it sounds."""
-    """Other names of medicines, each with the name the sources use."""
     cues: tuple[Cue, ...]
     roles: Roles
 
