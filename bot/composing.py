@@ -8,6 +8,7 @@ crisis gets its own reply and nothing else.
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -138,6 +139,14 @@ class Answer:
         )
 
 
+# A chat that spoke of platelet counts, then a message that gives only a number: cue ids
+# of the language file (count-talk is remembered by the chat).
+_COUNT_TALK = "count-talk"
+_BARE_COUNT = "bare-count"
+# The last number of a message, with what comes before it.
+_LAST_NUMBER = re.compile(r"^(.*?)(\d+(?:[.,]\d+)?)(?!.*\d)", re.S)
+
+
 def answer_question(
     kb: KnowledgeBase, matcher: Matcher, text: str, context: Context | None = None
 ) -> Answer:
@@ -152,7 +161,16 @@ def answer_question(
     Returns:
         The composed answer.
     """
-    return compose_answer(kb, matcher.match(text), context)
+    match = matcher.match(text)
+    if (
+        context is not None
+        and _COUNT_TALK in context.cues
+        and _BARE_COUNT in match.cues
+        and not any(c.startswith("count.") for c in match.cues)
+    ):
+        # "plt 85 last month", then "today it's 12": the number is a platelet count.
+        match = matcher.match(_LAST_NUMBER.sub(r"\1platelets \2", text, count=1))
+    return compose_answer(kb, match, context)
 
 
 def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = None) -> Answer:

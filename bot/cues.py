@@ -159,7 +159,8 @@ class CueReader:
             return platelet_value(groups["after"]) * 2 <= platelet_value(groups["before"])
         if groups.get("was") and groups.get("now"):
             # "Hb from 132 to 101": any fall of a result the patient reports.
-            return float(groups["now"]) < float(groups["was"])
+            # "2 1" is how "2.1" reads once the text is folded.
+            return _decimal(groups["now"]) < _decimal(groups["was"])
         if cue.below is None:
             return True
         if groups.get("lakh"):
@@ -320,3 +321,8 @@ def platelet_value(count: str) -> float:
     digits = count.removesuffix("k").replace(" ", "")
     value = float(digits) if digits.isdigit() else float("inf")
     return value / 1000 if value >= 1000 else value
+
+
+def _decimal(value: str) -> float:
+    """Read a folded number ("2 1" from "2.1") as a decimal."""
+    return float(value.replace(" ", ".", 1))
