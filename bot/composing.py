@@ -344,20 +344,25 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
     # "not asking about bactrim, just dapsone": a drug put aside is no second medicine.
     strangers = [] if "set-aside" in match.cues else _strangers(kb, covered, match.other_drugs)
     if strangers and (
-        "pair-question" in match.cues
+        # "just been given febuxostat for his gout": the entry named by its own
+        # phrase (gout treatments) answers it, with the pair it cannot judge first.
+        ("pair-question" in match.cues and not _names_an_entry(covered, interactions, match))
         or not asked
         or (asked <= {interactions} and not _asks_about_an_item(kb, covered, match))
     ):
         # "naproxen with imuran?", "is romiplostim better than cyclosporine": nothing of
         # the covered drug's own entries answers that, and its facts next to it would
-        # read as "naproxen is fine" or as a comparison.
+        # read as "naproxen is fine" or as a comparison. What a red flag points to still
+        # comes ("38.9 and shivery, can I take paracetamol": the infection entry).
         if "comparison" in match.cues and "pair-question" not in match.cues:
             builder.notices.insert(0, _about_pair(replies.CANNOT_COMPARE, strangers, covered))
         else:
             builder.notices.insert(0, _about_pair(replies.CANNOT_TELL_PAIR, strangers, covered))
-        for drug in covered:
+        flagged = [t for t in dict.fromkeys(pointed) if t]
+        answered = [d.id for d in covered if flagged and builder.add_drug(d, flagged, set())]
+        for drug in () if answered else covered:
             builder.add_topic_buttons(drug)
-        return builder.build("answer", drugs=(), subject=tuple(d.id for d in covered))
+        return builder.build("answer", drugs=tuple(answered), subject=tuple(d.id for d in covered))
     if (
         match.other_drugs
         and interactions not in topics
@@ -553,6 +558,11 @@ def _asks_about_an_item(kb: KnowledgeBase, covered: list[Drug], match: Match) ->
     content = [w for p in match.phrases for w in _content(p, generic)]
     entries = [d.entry(kb.language.roles.interactions) for d in covered]
     return bool(content) and any(e is not None and _mentions(e, content) for e in entries)
+
+
+def _names_an_entry(covered: list[Drug], topic_id: str, match: Match) -> bool:
+    """Return True when the message names, by its own phrase, a covered drug's entry on a topic."""
+    return any(e.key in match.entries for d in covered for e in d.entries if e.topic_id == topic_id)
 
 
 def _drugs_of(kb: KnowledgeBase, drug_ids: Iterable[str]) -> list[Drug]:
