@@ -805,7 +805,10 @@ class _AnswerBuilder:
         roles = self.kb.language.roles
         generic = frozenset(self.kb.language.generic_words)
         other_topics = _folded(self.kb).other_topic_phrases
-        shown = Entry("shown", None, "", "", (), " ".join(e.answer for e in chosen), ())
+        # What the alerts above say counts as shown: "skin peeling off" after the skin
+        # alert is no "my sources do not mention skin".
+        said = [*(e.answer for e in chosen), *(a.entry.answer for a in self.alerts)]
+        shown = Entry("shown", None, "", "", (), " ".join(said), ())
         own = {normalize(p) for e in chosen for p in e.phrases}
         phrases = [p for p in self.match.phrases if p not in other_topics and p not in own]
         for phrase in _unmentioned(phrases, shown, generic):
