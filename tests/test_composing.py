@@ -410,7 +410,7 @@ def test_a_crisis_earlier_in_the_chat_opens_every_later_reply(
     later = ask(kb, matcher, "anyway what are cyclosporine side effects", crisis.context)
     assert later.drugs == ("cyclosporine",)
     assert later.urgent is not None
-    assert later.urgent.text.startswith("I'm really sorry you're feeling like this")
+    assert later.urgent.text.startswith("I'm really sorry you're going through this")
     dose = ask(kb, matcher, "how many dapsone would it take", crisis.context)
     assert dose.kind == "crisis"
 
