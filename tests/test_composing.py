@@ -457,3 +457,49 @@ def test_a_switch_names_the_drug_the_chat_is_about(
     switch = ask(kb, matcher, first)
     follow_up = ask(kb, matcher, "and the side effects?", switch.context)
     assert follow_up.drugs == drugs
+
+
+@pytest.mark.parametrize(
+    ("turns", "alarm"),
+    [
+        (
+            ["on dapsone, plt 85 last month", "now it's 48", "today 16 and a bit of nose bleeding"],
+            True,
+        ),
+        (["platelets | Hb | WBC", "32 | 118 | 5.1 on sirolimus", "sorry, today it's 12"], True),
+        (["on dapsone, plt 85 last month", "today it's 90"], False),
+        # No count talk before: a bare number is no platelet count.
+        (["what is dapsone for", "today it's 12"], False),
+    ],
+)
+def test_a_bare_number_after_count_talk_is_a_platelet_count(
+    kb: KnowledgeBase, matcher: Matcher, turns: list[str], alarm: bool
+) -> None:
+    context: Context | None = None
+    for turn in turns:
+        answer = ask(kb, matcher, turn, context)
+        context = answer.context or context
+    assert ("count.platelets-low" in answer.alarms) is alarm
+
+
+@pytest.mark.parametrize(
+    ("question", "drugs", "absent"),
+    [
+        # A medicine we do not cover, asked about as a pair: nothing of the covered drug.
+        ("paracetamol for period pain, I'm on sirolimus, is that allowed", (), "grapefruit"),
+        # With a red flag, what the flag points to still comes (the infection entry).
+        (
+            "38.9 and shivery since lunch. on aza. should i just take paracetamol",
+            ("azathioprine",),
+            "grapefruit",
+        ),
+    ],
+)
+def test_a_medicine_not_covered_gets_only_what_a_red_flag_points_to(
+    kb: KnowledgeBase, matcher: Matcher, question: str, drugs: tuple[str, ...], absent: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    text = render_plain(answer)
+    assert answer.drugs == drugs
+    assert "I can't tell whether paracetamol is safe to take with" in text
+    assert absent not in text.casefold()
