@@ -44,6 +44,7 @@ class CueReader:
         self.topics = tuple((c.id, c.topic) for c in language.cues if c.topic)
         self.urgent = frozenset(c.id for c in language.cues if c.urgent)
         self._patterns = tuple(c for c in language.cues if c.patterns)
+        self._signalled = tuple(c for c in language.cues if c.signals)
         # Cues where one match may count and another not: a negation before it, a count
         # too high, a fall too small. The others stop at their first match.
         self._weighed = frozenset(
@@ -141,6 +142,22 @@ class CueReader:
                     for m in pattern.finditer(text)
                 )
             if hit:
+                fired.add(cue.id)
+        for cue in self._signalled:
+            if cue.id in fired or (only is not None and cue.id not in only):
+                continue
+            # Hints that are nothing alone ("a plan", "finality") add up, each kind once.
+            weight = sum(
+                signal.weight
+                for signal in cue.signals
+                if any(
+                    self._counts(cue, m)
+                    for pattern in signal.patterns
+                    for text in distinct
+                    for m in pattern.finditer(text)
+                )
+            )
+            if weight >= cue.threshold:
                 fired.add(cue.id)
         return fired
 

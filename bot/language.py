@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["LIST_ROLES", "ROLE_NAMES", "VOCABULARY_LISTS", "Cue", "Language", "Roles"]
+__all__ = ["LIST_ROLES", "ROLE_NAMES", "VOCABULARY_LISTS", "Cue", "Language", "Roles", "Signal"]
 
 #: The word lists of ``vocabulary`` (besides ``shorthand``, a mapping).
 VOCABULARY_LISTS = (
@@ -42,6 +42,15 @@ ROLE_NAMES = (
 )
 #: The roles that name a list of topic ids rather than one.
 LIST_ROLES = ("listing", "class-wide", "class-risks", "background")
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One kind of hint a cue weighs with others ("a plan", "finality"), never enough alone."""
+
+    name: str
+    weight: int
+    patterns: tuple[re.Pattern[str], ...]
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,10 @@ class Cue:
     """Counts only in a message in another language."""
     remembered: bool = False
     """The chat keeps it for its next questions ("my son is 9", then "side effects?")."""
+    signals: tuple[Signal, ...] = ()
+    """Hints weighed together: the cue also fires when the weights of the different
+    signals a message holds add up to ``threshold`` ("a plan" and "finality")."""
+    threshold: int = 0
     topic: str = ""
     """A topic the message asks about when the cue fires ("period late": pregnancy)."""
     label: str = ""

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import yaml
 
-from bot.language import LIST_ROLES, ROLE_NAMES, VOCABULARY_LISTS, Cue, Language, Roles
+from bot.language import LIST_ROLES, ROLE_NAMES, VOCABULARY_LISTS, Cue, Language, Roles, Signal
 from bot.yaml_reading import NodeReader, lowered
 
 __all__ = ["LANGUAGE_PARTS", "LanguageReader"]
@@ -37,9 +37,12 @@ _CUE_KEYS = (
     "topic",
     "phrases",
     "patterns",
+    "signals",
+    "threshold",
     "examples",
     "not",
 )
+_SIGNAL_KEYS = ("name", "weight", "patterns")
 
 
 class LanguageReader(NodeReader):
@@ -119,19 +122,10 @@ class LanguageReader(NodeReader):
             label = f"cue '{cue_id}'" if cue_id else "cue"
             self.unknown_keys(item, _CUE_KEYS, label)
             phrases = self.text_list(fields, "phrases", item, label, required=False)
-            patterns: list[re.Pattern[str]] = []
-            patterns_node = fields.get("patterns")
-            for pattern_node, text in zip(
-                patterns_node.value if isinstance(patterns_node, yaml.SequenceNode) else (),
-                self.text_list(fields, "patterns", item, label, required=False),
-                strict=False,
-            ):
-                try:
-                    patterns.append(re.compile(text))
-                except re.error as error:
-                    self.problem(pattern_node, f"{label}: pattern does not compile: {error}")
-            if not phrases and "patterns" not in fields:
-                self.problem(item, f"{label}: needs 'phrases' or 'patterns'")
+            patterns = self.compiled(fields, item, label)
+            signals, threshold = self.signals(fields, item, label)
+            if not phrases and "patterns" not in fields and not signals:
+                self.problem(item, f"{label}: needs 'phrases', 'patterns' or 'signals'")
             examples = self.text_list(fields, "examples", item, label)
             counter = self.text_list(fields, "not", item, label, required=False)
             flags = {
@@ -173,6 +167,8 @@ class LanguageReader(NodeReader):
                 timeless=flags["timeless"],
                 foreign=flags["foreign"],
                 remembered=flags["remembered"],
+                signals=signals,
+                threshold=threshold,
                 quiets=quiets,
                 below=int(below) if below is not None else None,
                 says=self.text(fields, "says", item, label, required=False) or "",
@@ -183,6 +179,71 @@ class LanguageReader(NodeReader):
                 note=self.text(fields, "note", item, label, required=False) or "",
                 where=self.where(item),
             )
+
+    def compiled(
+        self, fields: dict[str, yaml.Node], item: yaml.Node, label: str
+    ) -> tuple[re.Pattern[str], ...]:
+        """Compile the ``patterns`` of a cue or a signal; each one that does not is a problem."""
+        patterns: list[re.Pattern[str]] = []
+        patterns_node = fields.get("patterns")
+        for pattern_node, text in zip(
+            patterns_node.value if isinstance(patterns_node, yaml.SequenceNode) else (),
+            self.text_list(fields, "patterns", item, label, required=False),
+            strict=False,
+        ):
+            try:
+                patterns.append(re.compile(text))
+            except re.error as error:
+                self.problem(pattern_node, f"{label}: pattern does not compile: {error}")
+        return tuple(patterns)
+
+    def signals(
+        self, fields: dict[str, yaml.Node], item: yaml.Node, label: str
+    ) -> tuple[tuple[Signal, ...], int]:
+        """Read a cue's ``signals`` and the ``threshold`` their weights must reach."""
+        node = fields.get("signals")
+        threshold_text = self.text(fields, "threshold", item, label, required=False)
+        if node is None:
+            if threshold_text is not None:
+                self.problem(fields["threshold"], f"{label}: 'threshold' needs 'signals'")
+            return (), 0
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            self.problem(node, f"{label}: 'signals' must be a list of signals")
+            return (), 0
+        threshold = 0
+        if threshold_text is None:
+            self.problem(node, f"{label}: 'signals' needs a 'threshold'")
+        elif not threshold_text.isdigit() or int(threshold_text) < 2:
+            self.problem(
+                fields["threshold"], f"{label}: 'threshold' must be a whole number of 2 or more"
+            )
+        else:
+            threshold = int(threshold_text)
+        signals: list[Signal] = []
+        for signal_node in node.value:
+            signal_fields = self.mapping(signal_node, f"{label}: signal")
+            if signal_fields is None:
+                continue
+            name = self.text(signal_fields, "name", signal_node, f"{label}: signal")
+            where = f"{label}: signal '{name}'" if name else f"{label}: signal"
+            self.unknown_keys(signal_node, _SIGNAL_KEYS, where)
+            weight = self.text(signal_fields, "weight", signal_node, where)
+            patterns = self.compiled(signal_fields, signal_node, where)
+            if "patterns" not in signal_fields:
+                self.problem(signal_node, f"{where}: needs 'patterns'")
+            if weight is not None and not weight.isdigit():
+                self.problem(signal_fields["weight"], f"{where}: 'weight' must be a whole number")
+                continue
+            if weight is not None and threshold and int(weight) >= threshold:
+                self.problem(
+                    signal_fields["weight"],
+                    f"{where}: 'weight' must be below the threshold ({threshold}):"
+                    " a hint enough alone is a pattern",
+                )
+                continue
+            if name is not None and weight is not None:
+                signals.append(Signal(name, int(weight), patterns))
+        return tuple(signals), threshold
 
     def language(
         self,

@@ -140,3 +140,61 @@ def test_a_reload_with_a_broken_example_changes_nothing(folder: Path) -> None:
         live.reload()
     assert live.current is before
     assert "greeting" in {c.id for c in live.current.kb.language.cues}
+
+
+CRISIS_THRESHOLD = "    threshold: 3\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "at", "message"),
+    [
+        (
+            CRISIS_THRESHOLD,
+            "",
+            "      - name: finality\n",
+            "cue 'crisis': 'signals' needs a 'threshold'",
+        ),
+        (
+            CRISIS_THRESHOLD,
+            "    threshold: 1\n",
+            "    threshold: 1\n",
+            "cue 'crisis': 'threshold' must be a whole number of 2 or more",
+        ),
+        (
+            "      - name: finality\n        weight: 2\n",
+            "      - name: finality\n        weight: 3\n",
+            "        weight: 3\n",
+            "cue 'crisis': signal 'finality': 'weight' must be below the threshold (3):"
+            " a hint enough alone is a pattern",
+        ),
+        (
+            "      - name: finality\n        weight: 2\n",
+            "      - name: finality\n        weight: 2\n        score: 1\n",
+            "        score: 1\n",
+            "cue 'crisis': signal 'finality': unknown key 'score' (allowed: name, patterns, weight)",
+        ),
+    ],
+)
+def test_a_badly_weighed_signal_is_named_with_its_line(
+    folder: Path, old: str, new: str, at: str, message: str
+) -> None:
+    path, text = rewrite(folder, "language.yaml", old, new)
+    line = line_of(text, at)
+    assert f"{path}:{line}: {message}" in problems(folder)
+
+
+@pytest.mark.parametrize(
+    ("message", "crisis"),
+    [
+        # Two kinds of hint: finality and a question only a person at risk asks.
+        ("if i stopped my tablets and let my platelets go to zero would it be quick", True),
+        # One kind alone is nothing: a plain question, and finality said of a drug.
+        ("would it be quick to get my g6pd result back", False),
+        ("did my platelets drop to zero on purpose or is it the itp", False),
+        # Denied hints do not count.
+        ("im not a burden and im not ready to give up, whats the point of sun cream", False),
+    ],
+)
+def test_signals_fire_only_when_their_weights_add_up(message: str, crisis: bool) -> None:
+    loaded = LoadedKnowledge.load(DEFAULT_KNOWLEDGE_PATH)
+    assert ("crisis" in loaded.matcher.match(message).cues) is crisis
