@@ -982,4 +982,6 @@ def _capitalized(text: str) -> str:
 
 
 def _is_are(items: tuple[str, ...]) -> str:
-    return "are" if len(items) > 1 else "is"
+    # A kind of medicine named in the plural ("sleeping tablets") is plural too.
+    plural = len(items) == 1 and " " in items[0] and items[0].endswith("s")
+    return "are" if len(items) > 1 or plural else "is"

@@ -66,9 +66,16 @@ class DrugNameIndex:
                 self.other_names[key] = name
         # The distinctive word of a several-word uncovered name stands for it alone
         # ("mycophenolic" of "mycophenolic acid"), so it is never read as a typo of ours.
+        # Everyday words ("diabetes" of "diabetes tablets") never stand for a name.
+        everyday = frozenset(w for c in kb.language.common_words for w in words_of(c))
         for key, name in list(self.other_names.items()):
             for word in key if len(key) > 1 else ():
-                if len(word) >= 7 and word not in vocabulary and (word,) not in self.names:
+                if (
+                    len(word) >= 7
+                    and word not in vocabulary
+                    and word not in everyday
+                    and (word,) not in self.names
+                ):
                     self.other_names.setdefault((word,), name)
         self._single_names = [" ".join(k) for k in self.names if len(k) == 1]
         self._single_others = [" ".join(k) for k in self.other_names if len(k) == 1]
