@@ -347,6 +347,8 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # "just been given febuxostat for his gout": the entry named by its own
         # phrase (gout treatments) answers it, with the pair it cannot judge first.
         ("pair-question" in match.cues and not _names_an_entry(covered, interactions, match))
+        # "melatonin gummies to help me sleep, on dapsone": what is asked is melatonin's.
+        or (match.topics_of_others and asked - {interactions} and "comparison" not in match.cues)
         or not asked
         or (asked <= {interactions} and not _asks_about_an_item(kb, covered, match))
     ):

@@ -68,6 +68,9 @@ class Match:
     entry_score: int = 0
     """How strongly the best drug entry matched by its own phrases."""
     follow_up: bool = False
+    topics_of_others: bool = False
+    """Every topic phrase speaks of a drug we do not cover ("melatonin gummies to help me
+    sleep, on dapsone", "paracetamol for period pain, I'm on sirolimus")."""
     greeting: bool = False
     thanks: bool = False
     cues: frozenset[str] = frozenset()
@@ -99,6 +102,7 @@ class Matcher:
         self._medicine_cues = frozenset(language.medicine_cues)
         self._foreign_words = frozenset(language.foreign_words)
         self._common_words = frozenset(language.common_words)
+        self._negations = frozenset(language.negations)
 
     @classmethod
     def build(cls, kb: KnowledgeBase, lexicon: EnglishWords | None = None) -> Matcher:
@@ -254,6 +258,7 @@ class Matcher:
         fired = self.cues.fire_phrases(hits, corrected, used)
         scores: dict[tuple[str, str], int] = {}
         found: list[str] = []
+        topic_at: list[int] = []
         for i, size, targets in hits:
             if any(used[i : i + size]):
                 continue
@@ -264,6 +269,7 @@ class Matcher:
                 scores[score_key] = scores.get(score_key, 0) + target.weight
                 if target.kind in ("topic", "entry"):
                     found.append(" ".join(corrected[i : i + size]))
+                    topic_at.append(i)
         fired |= self.cues.fire_patterns(normalized, " ".join(corrected))
         named_flags = fired & self.cues.tensed
         if named_flags:
@@ -340,6 +346,12 @@ class Matcher:
             general_score=general_ranked[0][1] if general_ranked else 0,
             entry_score=max((v for (kind, _), v in scores.items() if kind == "entry"), default=0),
             follow_up="follow-up" in fired,
+            topics_of_others=_all_of_others(
+                topic_at,
+                names_at,
+                # "Neoral, NOT Prograf. side effects?": a name put aside owns nothing.
+                [o and not (i and words[i - 1] in self._negations) for i, o in enumerate(other)],
+            ),
             greeting="greeting" in fired,
             thanks="thanks" in fired,
             cues=frozenset(fired),
@@ -370,3 +382,19 @@ def _best(scores: dict[str, int], keep: int = 3) -> tuple[str, ...]:
     top = max(scores.values())
     ranked = sorted(scores.items(), key=lambda item: -item[1])
     return tuple(k for k, s in ranked if s * 2 >= top)[:keep]
+
+
+def _all_of_others(topic_at: list[int], covered: list[bool], others: list[bool]) -> bool:
+    """Return True when every topic phrase belongs to a drug we do not cover.
+
+    A phrase belongs to the nearest name before it ("melatonin gummies to help me
+    sleep, on dapsone": sleep is melatonin's); one before any name belongs to none.
+    """
+    names = [(i, is_ours) for i, is_ours in enumerate(covered) if is_ours or others[i]]
+    if not topic_at or not any(others) or not any(covered):
+        return False
+    for at in topic_at:
+        before = [ours for i, ours in names if i < at]
+        if not before or before[-1]:
+            return False
+    return True

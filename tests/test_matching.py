@@ -403,3 +403,21 @@ def test_the_alarm_of_its_kind(matcher: Matcher, question: str, cue: str) -> Non
     assert cue in match.cues
     assert match.urgent is True
     assert not {"poisoning.child", "red-flag.shingles"} & match.cues
+
+
+@pytest.mark.parametrize(
+    ("question", "of_others"),
+    [
+        # What is asked follows the medicine we do not cover: it is that medicine's.
+        ("melatonin gummies to help me sleep, on dapsone", True),
+        ("paracetamol for period pain, I'm on sirolimus, is that allowed", True),
+        # What is asked follows our drug, or a name put aside, or comes before any name.
+        ("everolimus vs sirolimus side effects", False),
+        ("Neoral, NOT Prograf. side effects?", False),
+        ("side effects of imuran, I also take omeprazole", False),
+    ],
+)
+def test_a_topic_belongs_to_the_name_before_it(
+    matcher: Matcher, question: str, of_others: bool
+) -> None:
+    assert matcher.match(question).topics_of_others is of_others
