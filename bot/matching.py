@@ -23,12 +23,17 @@ from bot.text import edit_limit, normalize, stem
 __all__ = ["Match", "Matcher", "edit_limit", "match_question", "normalize"]
 
 _MAX_WORDS = 300  # a question longer than this is read by its first 300 words only
-# Where a sentence ends: . ! ? ; or a new line (never the point of "38.5").
-_SENTENCE_END = re.compile(r"(?<=[.!?;])(?<!\.\.)(?=\s|[A-Za-z])|\n+")
+# Where a sentence ends: . ! ? ; or a new line (never the point of "38.5"), and the
+# same said to a phone's voice typing ("it won't stop full stop").
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?;])(?<!\.\.)(?=\s|[A-Za-z])|\n+"
+    r"|\b(?:full stop|new line|new paragraph|question mark|exclamation mark)\b",
+    re.IGNORECASE,
+)
 # Where a clause ends inside a sentence.
 # The longest clause that may be one item of a list of symptoms ("bleeding, bruising").
 _LIST_ITEM_WORDS = 3
-_CLAUSE_END = re.compile(r",|\bbut\b|\band\b|\bthough\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r",|\bcomma\b|\bbut\b|\band\b|\bthough\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
