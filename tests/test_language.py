@@ -171,7 +171,8 @@ CRISIS_THRESHOLD = "    threshold: 3\n"
             "      - name: finality\n        weight: 2\n",
             "      - name: finality\n        weight: 2\n        score: 1\n",
             "        score: 1\n",
-            "cue 'crisis': signal 'finality': unknown key 'score' (allowed: name, patterns, weight)",
+            "cue 'crisis': signal 'finality': unknown key 'score'"
+            " (allowed: name, patterns, weight)",
         ),
     ],
 )
