@@ -45,6 +45,14 @@ class CueReader:
         self.urgent = frozenset(c.id for c in language.cues if c.urgent)
         self._patterns = tuple(c for c in language.cues if c.patterns)
         self._signalled = tuple(c for c in language.cues if c.signals)
+        # Each signal's patterns searched as one first: most messages hold no hint at all.
+        self._signal_joined = {
+            (c.id, signal.name): re.compile(
+                "|".join(f"(?:{_unnamed(p.pattern)})" for p in signal.patterns)
+            )
+            for c in self._signalled
+            for signal in c.signals
+        }
         # Cues where one match may count and another not: a negation before it, a count
         # too high, a fall too small. The others stop at their first match.
         self._weighed = frozenset(
@@ -150,7 +158,8 @@ class CueReader:
             weight = sum(
                 signal.weight
                 for signal in cue.signals
-                if any(
+                if any(self._signal_joined[cue.id, signal.name].search(t) for t in distinct)
+                and any(
                     self._counts(cue, m)
                     for pattern in signal.patterns
                     for text in distinct

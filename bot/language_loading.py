@@ -241,6 +241,9 @@ class LanguageReader(NodeReader):
                     " a hint enough alone is a pattern",
                 )
                 continue
+            if name is not None and any(s.name == name for s in signals):
+                self.problem(signal_node, f"{where}: duplicate signal name")
+                continue
             if name is not None and weight is not None:
                 signals.append(Signal(name, int(weight), patterns))
         return tuple(signals), threshold

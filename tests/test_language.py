@@ -10,7 +10,7 @@ import pytest
 from bot.changes import diff_knowledge
 from bot.knowledge import DEFAULT_KNOWLEDGE_PATH, KnowledgeError, load_knowledge
 from bot.live import LiveKnowledge, LoadedKnowledge
-from tests.test_knowledge import edit, line_of
+from tests.test_knowledge import edit, line_of, lines_of
 
 GREETING_EXAMPLES = """    examples:
       - "hello there"
@@ -199,3 +199,13 @@ def test_a_badly_weighed_signal_is_named_with_its_line(
 def test_signals_fire_only_when_their_weights_add_up(message: str, crisis: bool) -> None:
     loaded = LoadedKnowledge.load(DEFAULT_KNOWLEDGE_PATH)
     assert ("crisis" in loaded.matcher.match(message).cues) is crisis
+
+
+def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
+    path, text = rewrite(
+        folder, "language.yaml", "      - name: own intent\n", "      - name: finality\n"
+    )
+    second = lines_of(text, "      - name: finality")[1]
+    assert problems(folder) == (
+        f"{path}:{second}: cue 'crisis': signal 'finality': duplicate signal name",
+    )
