@@ -45,14 +45,6 @@ class CueReader:
         self.urgent = frozenset(c.id for c in language.cues if c.urgent)
         self._patterns = tuple(c for c in language.cues if c.patterns)
         self._signalled = tuple(c for c in language.cues if c.signals)
-        # Each signal's patterns searched as one first: most messages hold no hint at all.
-        self._signal_joined = {
-            (c.id, signal.name): re.compile(
-                "|".join(f"(?:{_unnamed(p.pattern)})" for p in signal.patterns)
-            )
-            for c in self._signalled
-            for signal in c.signals
-        }
         # Cues where one match may count and another not: a negation before it, a count
         # too high, a fall too small. The others stop at their first match.
         self._weighed = frozenset(
@@ -72,10 +64,6 @@ class CueReader:
             for p in c.patterns
             if not spelt.search(p.pattern)
         )
-        self._joined = {
-            c.id: re.compile("|".join(f"(?:{_unnamed(p.pattern)})" for p in c.patterns))
-            for c in self._patterns
-        }
         self._overrides = tuple((c.id, c.overrides) for c in language.cues if c.overrides)
         self._quiet_always = frozenset(c.id for c in language.cues if c.quiets == "always")
         self._quiet_unless = frozenset(c.id for c in language.cues if c.quiets == "unless-present")
@@ -137,11 +125,10 @@ class CueReader:
         for cue in self._patterns:
             if only is not None and cue.id not in only:
                 continue
-            # The cue's patterns are searched as one first: most messages match none.
-            # Every match is then weighed only where one may not count (a negation
-            # before it, a count too high); otherwise that first match decides.
-            joined = self._joined[cue.id]
-            hit = any(joined.search(text) for text in distinct)
+            # Every match is weighed only where one may not count (a negation before it,
+            # a count too high); otherwise the first match decides. Patterns are searched
+            # one by one: joined into one alternation, Python's engine was slower.
+            hit = any(pattern.search(text) for pattern in cue.patterns for text in distinct)
             if hit and cue.id in self._weighed:
                 hit = any(
                     self._counts(cue, m)
@@ -158,8 +145,7 @@ class CueReader:
             weight = sum(
                 signal.weight
                 for signal in cue.signals
-                if any(self._signal_joined[cue.id, signal.name].search(t) for t in distinct)
-                and any(
+                if any(
                     self._counts(cue, m)
                     for pattern in signal.patterns
                     for text in distinct
