@@ -161,7 +161,10 @@ class DrugNameIndex:
                     found.others.append(fuzzy[1])
                     other[i] = True
                     found.guessed[i] = fuzzy[1]
-        self._voice_typed(words, found)
+        if not found.drugs:
+            # A name cut up by voice typing is looked for only when no name of ours was
+            # read whole: gluing every run of words is the costliest step of reading.
+            self._voice_typed(words, found)
         return found
 
     def _voice_typed(self, words: tuple[str, ...], found: NamesFound) -> None:
