@@ -162,14 +162,20 @@ def answer_question(
         The composed answer.
     """
     match = matcher.match(text)
+    count_talk = kb.language.cue(_COUNT_TALK)
     if (
         context is not None
+        and count_talk is not None
+        and count_talk.label
         and _COUNT_TALK in context.cues
         and _BARE_COUNT in match.cues
         and not any(c.startswith("count.") for c in match.cues)
     ):
-        # "plt 85 last month", then "today it's 12": the number is a platelet count.
-        match = matcher.match(_LAST_NUMBER.sub(r"\1platelets \2", text, count=1))
+        # "plt 85 last month", then "today it's 12": the number is a platelet count,
+        # read with the cue's label ("platelets") put before it.
+        match = matcher.match(
+            _LAST_NUMBER.sub(lambda m: f"{m[1]}{count_talk.label} {m[2]}", text, count=1)
+        )
     return compose_answer(kb, match, context)
 
 
