@@ -162,11 +162,10 @@ def answer_question(
         The composed answer.
     """
     match = matcher.match(text)
-    count_talk = kb.language.cue(_COUNT_TALK)
+    count_label = _folded(kb).count_label
     if (
         context is not None
-        and count_talk is not None
-        and count_talk.label
+        and count_label
         and _COUNT_TALK in context.cues
         and _BARE_COUNT in match.cues
         and not any(c.startswith("count.") for c in match.cues)
@@ -174,7 +173,7 @@ def answer_question(
         # "plt 85 last month", then "today it's 12": the number is a platelet count,
         # read with the cue's label ("platelets") put before it.
         match = matcher.match(
-            _LAST_NUMBER.sub(lambda m: f"{m[1]}{count_talk.label} {m[2]}", text, count=1)
+            _LAST_NUMBER.sub(lambda m: f"{m[1]}{count_label} {m[2]}", text, count=1)
         )
     return compose_answer(kb, match, context)
 
@@ -512,6 +511,8 @@ class _Folded:
     """Cues the chat keeps for its next questions."""
     urgent: frozenset[str]
     """Cues that open the reply with what to do now."""
+    count_label: str
+    """The word a bare number is read with after count talk (count-talk's label)."""
 
 
 _FOLDED: dict[int, tuple[weakref.ref[KnowledgeBase], _Folded]] = {}
@@ -536,6 +537,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         aliases={normalize(k): normalize(v) for k, v in kb.language.also_known_as},
         remembered=frozenset(c.id for c in kb.language.cues if c.remembered),
         urgent=frozenset(c.id for c in kb.language.cues if c.urgent),
+        count_label=next((c.label for c in kb.language.cues if c.id == _COUNT_TALK), ""),
     )
     if len(_FOLDED) > 8:  # reloads replace the knowledge; keep the cache small
         _FOLDED.clear()

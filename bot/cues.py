@@ -177,10 +177,10 @@ class CueReader:
             return True
         if groups.get("lakh"):
             # "0.15 lakh/cumm": a lakh is 100,000 per microlitre, 100 x10^9/L.
-            return float(groups["lakh"].replace(" ", ".")) * 100 < cue.below
+            return _decimal(groups["lakh"]) * 100 < cue.below
         if groups.get("tenk"):
             # "1.5 x10^4/microlitre" is 15 x10^9/L.
-            return float(groups["tenk"].replace(" ", ".")) * 10 < cue.below
+            return _decimal(groups["tenk"]) * 10 < cue.below
         if "count" not in found.re.groupindex:
             # A pattern with no number to weigh says the count is low in words
             # ("down to single figures").
@@ -288,9 +288,8 @@ class CueReader:
         if len(runs) < 2:
             return None
         between = " ".join(words[runs[0][1] : runs[-1][0]])
-        start = runs[0][0]
-        from_to = start > 0 and words[start - 1] == "from" and between in ("to", "onto")
-        return runs[-1] if from_to or any(p.search(between) for p in self._moved_on) else None
+        moved = _from_to(words, runs[0][0], between)
+        return runs[-1] if moved or any(p.search(between) for p in self._moved_on) else None
 
     def switched_to_other(
         self, words: tuple[str, ...], names_at: list[bool], other: list[bool], others: list[str]
@@ -308,13 +307,13 @@ class CueReader:
         between = " ".join(words[covered[0] + 1 : uncovered[-1]])
         named_twice = len(others) > len(set(others))
         # "switched me from cyclosporine to tacrolimus": from the covered one to another.
-        from_to = covered[0] > 0 and words[covered[0] - 1] == "from" and between in ("to", "onto")
+        from_to = _from_to(words, covered[0], between)
         return named_twice or from_to or any(p.search(between) for p in self._switch)
 
 
-def _unnamed(pattern: str) -> str:
-    """Return ``pattern`` with its named groups unnamed, so that several can be joined."""
-    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
+def _from_to(words: tuple[str, ...], start: int, between: str) -> bool:
+    """Return True for "from <the name at start> to <the next name>"."""
+    return start > 0 and words[start - 1] == "from" and between in ("to", "onto")
 
 
 def _runs(marks: list[bool]) -> list[tuple[int, int]]:
