@@ -23,10 +23,11 @@ from bot.text import edit_limit, normalize, stem
 __all__ = ["Match", "Matcher", "edit_limit", "match_question", "normalize"]
 
 _MAX_WORDS = 300  # a question longer than this is read by its first 300 words only
-# Where a sentence ends: . ! ? ; or a new line (never the point of "38.5"), and the
+# Where a sentence ends: . ! ? ; a new line, or a slash standing for one ("fever last
+# night / gone now"; never the point of "38.5", never "10/10" or "and/or"), and the
 # same said to a phone's voice typing ("it won't stop full stop").
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?;])(?<!\.\.)(?=\s|[A-Za-z])|\n+"
+    r"(?<=[.!?;])(?<!\.\.)(?=\s|[A-Za-z])|\n+|\s/\s"
     r"|\b(?:full stop|new line|new paragraph|question mark|exclamation mark)\b",
     re.IGNORECASE,
 )

@@ -142,7 +142,9 @@ def test_a_reload_with_a_broken_example_changes_nothing(folder: Path) -> None:
     assert "greeting" in {c.id for c in live.current.kb.language.cues}
 
 
-CRISIS_THRESHOLD = "    threshold: 3\n"
+# The crisis cue's threshold, told apart from other cues' by the comment above it.
+CRISIS_COMMENT_END = "two of different kinds are.\n"
+CRISIS_THRESHOLD = CRISIS_COMMENT_END + "    threshold: 3\n"
 
 
 @pytest.mark.parametrize(
@@ -150,13 +152,13 @@ CRISIS_THRESHOLD = "    threshold: 3\n"
     [
         (
             CRISIS_THRESHOLD,
-            "",
+            CRISIS_COMMENT_END,
             "      - name: finality\n",
             "cue 'crisis': 'signals' needs a 'threshold'",
         ),
         (
             CRISIS_THRESHOLD,
-            "    threshold: 1\n",
+            CRISIS_COMMENT_END + "    threshold: 1\n",
             "    threshold: 1\n",
             "cue 'crisis': 'threshold' must be a whole number of 2 or more",
         ),

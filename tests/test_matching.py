@@ -375,6 +375,8 @@ def test_an_interaction_partner_named_last_is_no_switch(matcher: Matcher) -> Non
         # Symptoms denied as a list, or question and answer.
         "Bleeding, bruising, fever: none of those. Is a sherry ok on azathioprine?",
         "Fever? No. Bleeding? None. Rash? Nope. Q: dapsone and a sulfa allergy",
+        # A slash written for a new line ends the sentence like one.
+        "had a fever last night 38.3 / actually its gone. flu jab next week ok on cellcept?",
     ],
 )
 def test_what_is_not_happening_to_the_patient_now_is_no_alarm(
