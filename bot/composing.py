@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from bot import replies
 from bot.knowledge import Alert, Drug, Entry, KnowledgeBase, Reference
+from bot.language import Cue
 from bot.matching import Match, Matcher
 from bot.text import normalize
 
@@ -77,6 +78,9 @@ class Context:
     """Urgent cues of the previous reply: "what should I do" next repeats them."""
     strangers: tuple[str, ...] = ()
     """Drugs we do not cover that the chat is about: a follow-up is still about them."""
+    count: str = ""
+    """The platelet count the chat told last ("90" of "plt 90 last week"): a bare number
+    told next is read as the count it came to ("today 41": a fall from 90)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,8 @@ class Answer:
     """Drugs we do not cover that a "not covered" reply is about."""
     alarms: frozenset[str] = frozenset()
     """Urgent cues this reply opened with."""
+    count: str = ""
+    """The platelet count the question told, if any (see ``Context.count``)."""
 
     @property
     def checked(self) -> str | None:
@@ -119,7 +125,14 @@ class Answer:
     def context(self) -> Context | None:
         """Return what a follow-up question may lean on, if anything."""
         if not self.drugs:
-            if self.subject or self.asked or self.kept_cues or self.crisis or self.strangers:
+            if (
+                self.subject
+                or self.asked
+                or self.kept_cues
+                or self.crisis
+                or self.strangers
+                or self.count
+            ):
                 return Context(
                     self.subject,
                     self.asked,
@@ -127,6 +140,7 @@ class Answer:
                     self.crisis,
                     self.alarms,
                     self.strangers if not self.subject else (),
+                    self.count,
                 )
             return None
         topics = tuple(
@@ -135,7 +149,12 @@ class Answer:
             if s.drug_id and not s.entry_key.endswith(".overview")
         )
         return Context(
-            self.drugs, tuple(dict.fromkeys(topics)), self.kept_cues, self.crisis, self.alarms
+            self.drugs,
+            tuple(dict.fromkeys(topics)),
+            self.kept_cues,
+            self.crisis,
+            self.alarms,
+            count=self.count,
         )
 
 
@@ -145,6 +164,12 @@ _COUNT_TALK = "count-talk"
 _BARE_COUNT = "bare-count"
 # The last number of a message, with what comes before it.
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+(?:[.,]\d+)?)(?!.*\d)", re.S)
+# A number after count talk's words, as a folded message writes it ("45k", "11 000"),
+# that is no dose, no time and no count of tablets.
+_TOLD_COUNT = re.compile(
+    r"\b(\d+(?: 000)?k?)\b(?! ?(mg|mcg|ml|g|tablets?|pills?|caps?|capsules?|days?|weeks?|wks?"
+    r"|months?|years?|yrs?|hours?|hrs?|times|x|am|pm|percent)\b)"
+)
 
 
 def answer_question(
@@ -162,7 +187,8 @@ def answer_question(
         The composed answer.
     """
     match = matcher.match(text)
-    count_label = _folded(kb).count_label
+    folded = _folded(kb)
+    count_label = folded.count_label
     if (
         context is not None
         and count_label
@@ -175,7 +201,48 @@ def answer_question(
         match = matcher.match(
             _LAST_NUMBER.sub(lambda m: f"{m[1]}{count_label} {m[2]}", text, count=1)
         )
-    return compose_answer(kb, match, context)
+        last = _LAST_NUMBER.match(text)
+        told = last[2] if last is not None else ""
+        if context.count:
+            # Read after the count told before it ("platelets 85 then 41"), a fall is
+            # one; only what that reading adds about a fall counts, never the old count.
+            fall = matcher.match(f"{count_label} {context.count} then {told}")
+            old_low = folded.low_count.id if folded.low_count is not None else ""
+            added = {
+                c for c in fall.cues & folded.urgent if c.startswith("count.") and c != old_low
+            }
+            if added:
+                match = replace(match, cues=match.cues | added, urgent=True)
+    else:
+        told = _told_count(folded, match)
+    low = folded.low_count
+    if (
+        context is not None
+        and low is not None
+        and low.id in context.alarms
+        and not told
+        and not match.exclusive
+        and not any(c.startswith("count.") for c in match.cues)
+    ):
+        # "platelets 13", then "on imuran since may": the count told a moment ago is
+        # still today's count, so what to do about it still opens the reply.
+        match = replace(match, cues=match.cues | {low.id}, urgent=True)
+    answer = compose_answer(kb, match, context)
+    return replace(answer, count=told) if told else answer
+
+
+def _told_count(folded: _Folded, match: Match) -> str:
+    """Return the platelet count a message tells ("90" of "plt 90 last week"), or ""."""
+    if folded.count_talk is None or _COUNT_TALK not in match.cues:
+        return ""
+    text = " ".join(match.words)
+    for pattern in folded.count_talk.patterns:
+        found = pattern.search(text)
+        if found is not None:
+            # The last count of a series is the latest ("plt 22 then 15 now 9").
+            numbers = _TOLD_COUNT.findall(text, found.end(), found.end() + 80)
+            return numbers[-1][0] if numbers else ""
+    return ""
 
 
 def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = None) -> Answer:
@@ -513,6 +580,10 @@ class _Folded:
     """Cues that open the reply with what to do now."""
     count_label: str
     """The word a bare number is read with after count talk (count-talk's label)."""
+    count_talk: Cue | None
+    """The cue that says a chat speaks of platelet counts."""
+    low_count: Cue | None
+    """The cue of a platelet count below its ``below`` (the one that needs action now)."""
 
 
 _FOLDED: dict[int, tuple[weakref.ref[KnowledgeBase], _Folded]] = {}
@@ -538,6 +609,8 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         remembered=frozenset(c.id for c in kb.language.cues if c.remembered),
         urgent=frozenset(c.id for c in kb.language.cues if c.urgent),
         count_label=next((c.label for c in kb.language.cues if c.id == _COUNT_TALK), ""),
+        count_talk=next((c for c in kb.language.cues if c.id == _COUNT_TALK), None),
+        low_count=next((c for c in kb.language.cues if c.below is not None), None),
     )
     if len(_FOLDED) > 8:  # reloads replace the knowledge; keep the cache small
         _FOLDED.clear()

@@ -90,7 +90,11 @@ class ConversationMemory:
                 else previous.topics,
                 cues=previous.cues | (context.cues if context is not None else frozenset()),
                 crisis=context.crisis if context is not None else previous.crisis,
+                count=context.count if context is not None and context.count else previous.count,
             )
+        elif previous is not None and previous.count and not context.count:
+            # A count told earlier still stands until another is told.
+            context = replace(context, count=previous.count)
         self.remember(chat, context)
 
     def forget(self, chat: Hashable) -> None:

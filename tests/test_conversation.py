@@ -183,3 +183,52 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
     assert bool(context.crisis) == (kind == "crisis")
     follow_up = knowledge.answer("and grapefruit?", context)
     assert follow_up.drugs == ("sirolimus",)
+
+
+@pytest.mark.parametrize(
+    ("turns", "alarm"),
+    [
+        # A count told, then the number it came to: a fall to half or less is one.
+        (["Ron is on ciclosporin", "his platelets were 90 last week", "today they're 41"], True),
+        (
+            [
+                "I take azathioprine full stop",
+                "my platelets were 120 in the summer",
+                "the nurse phoned and said they are 48 now",
+            ],
+            True,
+        ),
+        # A reply about something else in between does not lose the count.
+        (["on dapsone, plt 150 last month", "can I drink on it", "now it's 60"], True),
+        # A rise, or a small fall, is no alarm.
+        (["on dapsone, plt 40 last month", "today it's 80"], False),
+        (["on sirolimus, platelets 60 last week", "now they're 55"], False),
+    ],
+)
+def test_a_count_told_across_turns_is_read_against_the_one_before(
+    knowledge: LoadedKnowledge, turns: list[str], alarm: bool
+) -> None:
+    memory = ConversationMemory()
+    for turn in turns:
+        reply = knowledge.answer(turn, memory.recall("chat"))
+        memory.after("chat", reply)
+    assert ("count.falling" in reply.alarms) is alarm
+
+
+@pytest.mark.parametrize(
+    ("turns", "alarm"),
+    [
+        # A low count told a moment ago still opens the next reply.
+        (["got my bloods back", "platelets 13", "on imuran since may"], True),
+        # A new count told replaces it.
+        (["platelets 13 on imuran", "sorry typo, platelets 130"], False),
+    ],
+)
+def test_a_low_count_stays_at_the_top_of_the_chat(
+    knowledge: LoadedKnowledge, turns: list[str], alarm: bool
+) -> None:
+    memory = ConversationMemory()
+    for turn in turns:
+        reply = knowledge.answer(turn, memory.recall("chat"))
+        memory.after("chat", reply)
+    assert ("count.platelets-low" in reply.alarms) is alarm
