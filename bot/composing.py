@@ -262,9 +262,15 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     if context is not None and context.cues:
         # "my son is 9 and has ITP", then "what are the side effects": still a child.
         match = replace(match, cues=match.cues | context.cues)
-    if context is not None and context.alarms and asked_nothing and not match.exclusive:
+    if (
+        context is not None
+        and context.alarms
+        and asked_nothing
+        and not match.exclusive
+        and match.cues.isdisjoint(_folded(kb).over)
+    ):
         # "my daughter's friend has chickenpox", then "what should I do": what to do now
-        # again, with the chat's drug.
+        # again, with the chat's drug; not after "gone now, can I go to a festival".
         match = replace(match, cues=match.cues | context.alarms, urgent=True)
     if (
         context is not None
@@ -584,6 +590,8 @@ class _Folded:
     """The cue that says a chat speaks of platelet counts."""
     low_count: Cue | None
     """The cue of a platelet count below its ``below`` (the one that needs action now)."""
+    over: frozenset[str]
+    """Cues that say a red flag is over ("gone now"): it is not repeated from the chat."""
 
 
 _FOLDED: dict[int, tuple[weakref.ref[KnowledgeBase], _Folded]] = {}
@@ -611,6 +619,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         count_label=next((c.label for c in kb.language.cues if c.id == _COUNT_TALK), ""),
         count_talk=next((c for c in kb.language.cues if c.id == _COUNT_TALK), None),
         low_count=next((c for c in kb.language.cues if c.below is not None), None),
+        over=frozenset(c.id for c in kb.language.cues if c.quiets == "always"),
     )
     if len(_FOLDED) > 8:  # reloads replace the knowledge; keep the cache small
         _FOLDED.clear()

@@ -232,3 +232,22 @@ def test_a_low_count_stays_at_the_top_of_the_chat(
         reply = knowledge.answer(turn, memory.recall("chat"))
         memory.after("chat", reply)
     assert ("count.platelets-low" in reply.alarms) is alarm
+
+
+@pytest.mark.parametrize(
+    ("turns", "alarm"),
+    [
+        # "What should I do" after a red flag: what to do now again.
+        (["on mmf", "had a fever since last night", "what should I do"], True),
+        # Told as over: not repeated.
+        (["mmf", "had a fever last weekend", "gone now, can i go to a festival"], False),
+    ],
+)
+def test_an_alarm_is_repeated_only_while_it_stands(
+    knowledge: LoadedKnowledge, turns: list[str], alarm: bool
+) -> None:
+    memory = ConversationMemory()
+    for turn in turns:
+        reply = knowledge.answer(turn, memory.recall("chat"))
+        memory.after("chat", reply)
+    assert ("red-flag.fever" in reply.alarms) is alarm
