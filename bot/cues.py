@@ -11,6 +11,7 @@ import re
 
 from bot.language import Cue, Language
 from bot.phrase_index import PhraseHit
+from bot.regex_literals import required_words
 from bot.text import words_of
 
 __all__ = ["CueReader", "platelet_value"]
@@ -45,6 +46,17 @@ class CueReader:
         self.urgent = frozenset(c.id for c in language.cues if c.urgent)
         self._patterns = tuple(c for c in language.cues if c.patterns)
         self._signalled = tuple(c for c in language.cues if c.signals)
+        # Each pattern with the words it cannot match without: searched only where one is.
+        self._gated: dict[str, tuple[tuple[re.Pattern[str], tuple[str, ...] | None], ...]] = {
+            c.id: tuple((p, required_words(p)) for p in c.patterns) for c in self._patterns
+        }
+        self._gated_signals: dict[
+            tuple[str, str], tuple[tuple[re.Pattern[str], tuple[str, ...] | None], ...]
+        ] = {
+            (c.id, s.name): tuple((p, required_words(p)) for p in s.patterns)
+            for c in self._signalled
+            for s in c.signals
+        }
         # Cues where one match may count and another not: a negation before it, a count
         # too high, a fall too small. The others stop at their first match.
         self._weighed = frozenset(
@@ -128,12 +140,18 @@ class CueReader:
             # Every match is weighed only where one may not count (a negation before it,
             # a count too high); otherwise the first match decides. Patterns are searched
             # one by one: joined into one alternation, Python's engine was slower.
-            hit = any(pattern.search(text) for pattern in cue.patterns for text in distinct)
+            gated = self._gated[cue.id]
+            hit = any(
+                (words is None or any(w in text for w in words)) and pattern.search(text)
+                for pattern, words in gated
+                for text in distinct
+            )
             if hit and cue.id in self._weighed:
                 hit = any(
                     self._counts(cue, m)
-                    for pattern in cue.patterns
+                    for pattern, words in gated
                     for text in distinct
+                    if words is None or any(w in text for w in words)
                     for m in pattern.finditer(text)
                 )
             if hit:
@@ -147,8 +165,9 @@ class CueReader:
                 for signal in cue.signals
                 if any(
                     self._counts(cue, m)
-                    for pattern in signal.patterns
+                    for pattern, words in self._gated_signals[cue.id, signal.name]
                     for text in distinct
+                    if words is None or any(w in text for w in words)
                     for m in pattern.finditer(text)
                 )
             )

@@ -1,0 +1,92 @@
+"""The words a regular expression cannot match without: a cheap test before the search.
+
+A cue's patterns are searched for every message, and most of them need one word of a
+short list to be in it ("kill", "lethal", "overdose"). Looking for those words as plain
+substrings is far cheaper than running the expression, so the expression runs only on
+messages that hold one of them (the way grep-like tools look for a required literal
+first). The words are read from the expression itself; none is written by hand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any
+
+__all__ = ["required_words"]
+
+# Python's own parser of regular expressions: private, so it is loaded by name and any
+# surprise in its shape means "no shortcut" (the expression then always runs).
+_parser: Any = importlib.import_module("re._parser")
+_constants: Any = importlib.import_module("re._constants")
+
+# A shortcut only pays when its words are long enough to be rare.
+_SHORTEST_USEFUL = 3
+
+
+def required_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Return strings one of which every match of ``pattern`` contains, or None.
+
+    None means no such list was found (or it would not be worth testing): search
+    the text with the pattern itself.
+
+    Args:
+        pattern: a compiled expression, searched over folded lowercase text.
+
+    Returns:
+        The strings, shortest list of longest strings found, or None.
+    """
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        found = _required(list(parsed))
+    except Exception:
+        return None
+    if not found or min(len(w) for w in found) < _SHORTEST_USEFUL:
+        return None
+    return tuple(sorted(found))
+
+
+def _required(sequence: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    """Return the best any-of set of literals a match of ``sequence`` must hold."""
+    options: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def end_run() -> None:
+        if run:
+            options.append(frozenset(["".join(run)]))
+            run.clear()
+
+    for op, value in sequence:
+        if op is _constants.LITERAL:
+            run.append(chr(value))
+            continue
+        end_run()
+        inner: frozenset[str] | None = None
+        if op is _constants.SUBPATTERN:
+            inner = _required(list(value[-1]))
+        elif op is _constants.BRANCH:
+            inner = _branch(value[1])
+        elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT):
+            low, _high, item = value
+            if low >= 1:
+                inner = _required(list(item))
+        if inner:
+            options.append(inner)
+    end_run()
+    if not options:
+        return None
+    # The most selective: the longest shortest word, then the fewest words.
+    return max(options, key=lambda o: (min(len(w) for w in o), -len(o)))
+
+
+def _branch(alternatives: list[Any]) -> frozenset[str] | None:
+    """Return the union of every alternative's literals, or None if one has none."""
+    union: set[str] = set()
+    for alternative in alternatives:
+        found = _required(list(alternative))
+        if not found:
+            return None
+        union |= found
+    return frozenset(union)
