@@ -772,6 +772,7 @@ class _AnswerBuilder:
         self.kb = kb
         self.match = match
         self.alerts: list[Alert] = []
+        self.advice: list[Alert] = []
         self.generic_urgent = False
         self.notices: list[str] = []
         self.sections: list[Section] = []
@@ -783,6 +784,9 @@ class _AnswerBuilder:
         if match is None:
             return []
         self.alerts = [a for a in self.kb.alerts if a.cue in match.cues]
+        self.advice = [
+            a for a in self.kb.alerts if a.cue in match.asked_flags and a.cue not in match.cues
+        ]
         urgent_alerts = {a.cue for a in self.alerts if self._is_urgent(a.cue)}
         if match.urgent and not urgent_alerts:
             # An urgent cue the knowledge has no words of its own for.
@@ -948,7 +952,11 @@ class _AnswerBuilder:
     def build(self, kind: str, drugs: tuple[str, ...], subject: tuple[str, ...] = ()) -> Answer:
         caution = _section(self.kb.caution, self.kb.caution.title)
         informing = [a.entry for a in self.alerts if not self._is_urgent(a.cue)]
-        sections = [_section(e, "") for e in informing] + self.sections
+        sections = (
+            [_section(a.entry, replies.IF_IT_HAPPENS) for a in self.advice]
+            + [_section(e, "") for e in informing]
+            + self.sections
+        )
         urgent = self.urgent_section()
         parts: list[Entry | Section] = [*sections, caution]
         if urgent is not None:

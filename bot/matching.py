@@ -79,6 +79,9 @@ class Match:
     sleep, on dapsone", "paracetamol for period pain, I'm on sirolimus")."""
     greeting: bool = False
     thanks: bool = False
+    asked_flags: tuple[str, ...] = ()
+    """Red flags asked about ahead, as what to do if they happen ("what if I hit my head
+    on mmf"): what to do is said as advice, never as an alarm."""
     cues: frozenset[str] = frozenset()
     """Ids of every cue of the language that fired."""
 
@@ -341,6 +344,7 @@ class Matcher:
             exclusive="*" in dropped,
             foreign=foreign,
             uncovered_topic=uncovered,
+            asked_flags=tuple(sorted(named_flags - fired)) if "what-to-do-if" in fired else (),
             across="across" in fired,
             switched_to_other=self.cues.switched_to_other(
                 words,

@@ -19,6 +19,7 @@ __all__ = [
     "GREETING_TAIL",
     "HELLO",
     "HELP_HTML",
+    "IF_IT_HAPPENS",
     "NOT_COVERED_NAMES",
     "NOT_COVERED_PLAIN",
     "NOT_COVERED_TAIL",
@@ -123,3 +124,5 @@ TEXT_ONLY_HTML = (
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
 #: The title of an inline result that opens with what to do now.
 URGENT_TITLE = "What to do now"
+#: Title of what to do about a red flag the patient asks about ahead ("what if I hit my head").
+IF_IT_HAPPENS = "If it happens"

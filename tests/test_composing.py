@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from bot import replies
 from bot.composing import Answer, Context, Section, answer_for_callback, answer_question
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
@@ -503,3 +504,31 @@ def test_a_medicine_not_covered_gets_only_what_a_red_flag_points_to(
     assert answer.drugs == drugs
     assert "I can't tell whether paracetamol is safe to take with" in text
     assert absent not in text.casefold()
+
+
+@pytest.mark.parametrize(
+    ("question", "advice"),
+    [
+        ("what if i hit my head on mmf", "alert.red-flag.head-injury"),
+        ("what should I do if I get a fever on imuran", "alert.red-flag.fever"),
+        (
+            "say I knocked my head at football, would that be an emergency on mmf",
+            "alert.red-flag.head-injury",
+        ),
+    ],
+)
+def test_a_red_flag_asked_about_ahead_gets_what_to_do_as_advice(
+    kb: KnowledgeBase, matcher: Matcher, question: str, advice: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.urgent is None
+    assert answer.sections[0].entry_key == advice
+    assert answer.sections[0].title == replies.IF_IT_HAPPENS
+
+
+def test_a_red_flag_happening_now_is_an_alarm_not_advice(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    answer = ask(kb, matcher, "I hit my head this morning, what should I do, on mmf")
+    assert answer.urgent is not None
+    assert all(s.title != replies.IF_IT_HAPPENS for s in answer.sections)
