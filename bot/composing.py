@@ -592,9 +592,34 @@ class _Folded:
     """The cue of a platelet count below its ``below`` (the one that needs action now)."""
     over: frozenset[str]
     """Cues that say a red flag is over ("gone now"): it is not repeated from the chat."""
+    plain_words: frozenset[str]
+    """Words that ask nothing of their own: everyday and overview words, the words of the
+    cues' phrases and of the drugs' names (see ``_AnswerBuilder._unread``)."""
 
 
 _FOLDED: dict[int, tuple[weakref.ref[KnowledgeBase], _Folded]] = {}
+# A question about a drug with this many words read as nothing gets "not sure", not the
+# overview ("imuran and my stupid ankles" is two words; a story is more).
+_UNREAD_ENOUGH = 3
+
+
+def _plain_words(kb: KnowledgeBase) -> frozenset[str]:
+    language = kb.language
+    lists = (
+        language.common_words,
+        language.overview_words,
+        language.generic_words,
+        language.negations,
+        language.negation_fillers,
+        language.undo_negation,
+        language.dose_verbs,
+        language.medicine_cues,
+        language.foreign_words,
+    )
+    words = {w for listed in lists for phrase in listed for w in normalize(phrase).split()}
+    words |= {w for cue in language.cues for p in cue.phrases for w in normalize(p).split()}
+    words |= {w for drug in kb.drugs for name in drug.names for w in normalize(name).split()}
+    return frozenset(words)
 
 
 def _folded(kb: KnowledgeBase) -> _Folded:
@@ -620,6 +645,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         count_talk=next((c for c in kb.language.cues if c.id == _COUNT_TALK), None),
         low_count=next((c for c in kb.language.cues if c.below is not None), None),
         over=frozenset(c.id for c in kb.language.cues if c.quiets == "always"),
+        plain_words=_plain_words(kb),
     )
     if len(_FOLDED) > 8:  # reloads replace the knowledge; keep the cache small
         _FOLDED.clear()
@@ -884,9 +910,31 @@ class _AnswerBuilder:
         if not answered and not any(s.drug_id == drug.id for s in self.sections):
             if asked:
                 self.add_topic_buttons(drug)
+            elif (
+                self.urgent_section() is None
+                and not (self.match is not None and self.match.dose)
+                and self._unread() >= _UNREAD_ENOUGH
+            ):
+                # "Sammy says he'd be better in the ground, he's on mycophenolate": words
+                # read as nothing; the overview comes under a plain "not sure", with what
+                # to do if someone is in danger, so that it never reads as the answer.
+                self.notices.append(replies.NOT_SURE.format(drug=drug.name.lower()))
+                self.add_overview(drug)
             elif self.urgent_section() is None:
                 self.add_overview(drug)
         return len(self.sections) > before
+
+    def _unread(self) -> int:
+        """Return how many words of the question the bot read as nothing at all."""
+        if self.match is None:
+            return 0
+        plain = _folded(self.kb).plain_words
+        others = {w for name in self.match.other_drugs for w in normalize(name).split()}
+        return sum(
+            1
+            for w in self.match.words
+            if len(w) > 2 and w.isalpha() and w not in plain and w not in others
+        )
 
     def _say_unmentioned(self, drug: Drug, chosen: list[Entry]) -> None:
         """Name what the question asks that the lists shown do not, or the entry that does.

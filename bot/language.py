@@ -26,6 +26,7 @@ VOCABULARY_LISTS = (
     "foreign-words",
     "advice-openings",
     "undo-negation",
+    "overview-words",
 )
 #: Roles a topic can play, each naming one topic id (``listing``: several).
 ROLE_NAMES = (
@@ -139,6 +140,9 @@ class Language:
     advice_openings: tuple[str, ...]
     undo_negation: tuple[str, ...]
     """Words right after a denied symptom that undo the denial ("never had a fever before")."""
+    overview_words: tuple[str, ...]
+    """Words of a message that asks for a drug's overview ("tell me about", "just started"):
+    a message with other words the bot did not read gets no overview as if it answered."""
     """How a sentence that advises, rather than states a fact, begins: it needs no citation."""
     shorthand: tuple[tuple[str, str], ...]
     also_known_as: tuple[tuple[str, str], ...]

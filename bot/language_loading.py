@@ -303,6 +303,7 @@ class LanguageReader(NodeReader):
             foreign_words=words["foreign-words"],
             advice_openings=words["advice-openings"],
             undo_negation=words["undo-negation"],
+            overview_words=words["overview-words"],
             shorthand=tuple(self.shorthand.items()),
             also_known_as=tuple(self.also_known_as.items()),
             sounds_like=tuple(self.sounds_like.items()),

@@ -25,6 +25,7 @@ __all__ = [
     "NOT_COVERED_TAIL",
     "NOT_COVERED_UNKNOWN",
     "NOT_MENTIONED",
+    "NOT_SURE",
     "NO_TOPIC_FOR_DRUG",
     "OUTDATED_BUTTON",
     "SOMETHING_WENT_WRONG",
@@ -87,6 +88,13 @@ NOT_COVERED_NAMES = "I can't answer that: {names} {is_are} not covered."
 NOT_COVERED_UNKNOWN = "I can't answer that: I don't know {names}, and my sources do not cover it."
 NOT_COVERED_PLAIN = "I can't answer that: it is not covered by my sources."
 NOT_COVERED_TAIL = "Please ask your doctor or pharmacist."
+#: A message about a drug with words the bot could not read: never the overview as if it answered.
+NOT_SURE = (
+    "I'm not sure I understood what you asked about {drug}. If someone is very unwell, bleeding, "
+    "has swallowed tablets or is thinking of ending their life, call your local emergency "
+    "number now. Below is what it is in general; choose a topic for more, or ask your doctor "
+    "or pharmacist."
+)
 COVERAGE = (
     "I answer questions about these ITP immunosuppressants only, from cited sources: {names}."
 )

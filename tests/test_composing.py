@@ -532,3 +532,24 @@ def test_a_red_flag_happening_now_is_an_alarm_not_advice(
     answer = ask(kb, matcher, "I hit my head this morning, what should I do, on mmf")
     assert answer.urgent is not None
     assert all(s.title != replies.IF_IT_HAPPENS for s in answer.sections)
+
+
+@pytest.mark.parametrize(
+    ("question", "unsure"),
+    [
+        # Words the bot reads as nothing: the overview only under a plain "not sure".
+        ("Pete reckons the garden gnomes look shifty lately, he's on mycophenolate", True),
+        ("my mother-in-law keeps keeling over when she stands up, she takes azathioprine", True),
+        # A request for the overview, in any words.
+        ("what is imuran", False),
+        ("my consultant wants to start me on imuran, what do I need to know", False),
+        ("tell me about cellcept", False),
+    ],
+)
+def test_the_overview_is_never_sent_as_if_it_answered(
+    kb: KnowledgeBase, matcher: Matcher, question: str, unsure: bool
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.sections[0].entry_key.endswith(".overview")
+    said = replies.NOT_SURE.format(drug=kb.drug(answer.drugs[0]).name.lower())
+    assert (said in answer.notices) is unsure
