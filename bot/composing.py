@@ -188,7 +188,7 @@ def answer_question(
     """
     match = matcher.match(text)
     folded = _folded(kb)
-    count_label = folded.count_label
+    count_label = folded.count_talk.label if folded.count_talk is not None else ""
     if (
         context is not None
         and count_label
@@ -584,10 +584,9 @@ class _Folded:
     """Cues the chat keeps for its next questions."""
     urgent: frozenset[str]
     """Cues that open the reply with what to do now."""
-    count_label: str
-    """The word a bare number is read with after count talk (count-talk's label)."""
     count_talk: Cue | None
-    """The cue that says a chat speaks of platelet counts."""
+    """The cue that says a chat speaks of platelet counts; its label is the word a bare
+    number is read with after count talk."""
     low_count: Cue | None
     """The cue of a platelet count below its ``below`` (the one that needs action now)."""
     over: frozenset[str]
@@ -641,7 +640,6 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         aliases={normalize(k): normalize(v) for k, v in kb.language.also_known_as},
         remembered=frozenset(c.id for c in kb.language.cues if c.remembered),
         urgent=frozenset(c.id for c in kb.language.cues if c.urgent),
-        count_label=next((c.label for c in kb.language.cues if c.id == _COUNT_TALK), ""),
         count_talk=next((c for c in kb.language.cues if c.id == _COUNT_TALK), None),
         low_count=next((c for c in kb.language.cues if c.below is not None), None),
         over=frozenset(c.id for c in kb.language.cues if c.quiets == "always"),
@@ -910,17 +908,13 @@ class _AnswerBuilder:
         if not answered and not any(s.drug_id == drug.id for s in self.sections):
             if asked:
                 self.add_topic_buttons(drug)
-            elif (
-                self.urgent_section() is None
-                and not (self.match is not None and self.match.dose)
-                and self._unread() >= _UNREAD_ENOUGH
-            ):
-                # "Sammy says he'd be better in the ground, he's on mycophenolate": words
-                # read as nothing; the overview comes under a plain "not sure", with what
-                # to do if someone is in danger, so that it never reads as the answer.
-                self.notices.append(replies.NOT_SURE.format(drug=drug.name.lower()))
-                self.add_overview(drug)
             elif self.urgent_section() is None:
+                dose = self.match is not None and self.match.dose
+                if not dose and self._unread() >= _UNREAD_ENOUGH:
+                    # "Pete reckons the gnomes look shifty, he's on mycophenolate": words
+                    # read as nothing; the overview comes under a plain "not sure", with
+                    # what to do if someone is in danger, so it never reads as the answer.
+                    self.notices.append(replies.NOT_SURE.format(drug=drug.name.lower()))
                 self.add_overview(drug)
         return len(self.sections) > before
 

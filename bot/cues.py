@@ -47,15 +47,9 @@ class CueReader:
         self._patterns = tuple(c for c in language.cues if c.patterns)
         self._signalled = tuple(c for c in language.cues if c.signals)
         # Each pattern with the words it cannot match without: searched only where one is.
-        self._gated: dict[str, tuple[tuple[re.Pattern[str], tuple[str, ...] | None], ...]] = {
-            c.id: tuple((p, required_words(p)) for p in c.patterns) for c in self._patterns
-        }
-        self._gated_signals: dict[
-            tuple[str, str], tuple[tuple[re.Pattern[str], tuple[str, ...] | None], ...]
-        ] = {
-            (c.id, s.name): tuple((p, required_words(p)) for p in s.patterns)
-            for c in self._signalled
-            for s in c.signals
+        self._gated = {c.id: _gated(c.patterns) for c in self._patterns}
+        self._gated_signals = {
+            (c.id, s.name): _gated(s.patterns) for c in self._signalled for s in c.signals
         }
         # Cues where one match may count and another not: a negation before it, a count
         # too high, a fall too small. The others stop at their first match.
@@ -344,6 +338,14 @@ def _runs(marks: list[bool]) -> list[tuple[int, int]]:
         elif marked:
             runs[-1] = (runs[-1][0], i + 1)
     return runs
+
+
+_Gated = tuple[tuple[re.Pattern[str], tuple[str, ...] | None], ...]
+
+
+def _gated(patterns: tuple[re.Pattern[str], ...]) -> _Gated:
+    """Pair each pattern with the words it cannot match without (None: no shortcut)."""
+    return tuple((p, required_words(p)) for p in patterns)
 
 
 def platelet_value(count: str) -> float:
