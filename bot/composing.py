@@ -245,6 +245,20 @@ def _told_count(folded: _Folded, match: Match) -> str:
     return ""
 
 
+def _standing_alarms(kb: KnowledgeBase, match: Match, context: Context | None) -> frozenset[str]:
+    """Return the chat's previous alarms that still stand after ``match``.
+
+    A red flag told as over ("gone now, can I go to a festival") no longer stands; a
+    swallowed tablet does, however the child seems ("he seems fine now, do I still go").
+    """
+    if context is None:
+        return frozenset()
+    folded = _folded(kb)
+    if match.cues.isdisjoint(folded.over):
+        return context.alarms
+    return context.alarms - folded.tensed
+
+
 def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = None) -> Answer:
     """Decide what to reply to a matched question.
 
@@ -262,16 +276,11 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     if context is not None and context.cues:
         # "my son is 9 and has ITP", then "what are the side effects": still a child.
         match = replace(match, cues=match.cues | context.cues)
-    if (
-        context is not None
-        and context.alarms
-        and asked_nothing
-        and not match.exclusive
-        and match.cues.isdisjoint(_folded(kb).over)
-    ):
+    standing = _standing_alarms(kb, match, context)
+    if standing and asked_nothing and not match.exclusive:
         # "my daughter's friend has chickenpox", then "what should I do": what to do now
-        # again, with the chat's drug; not after "gone now, can I go to a festival".
-        match = replace(match, cues=match.cues | context.alarms, urgent=True)
+        # again, with the chat's drug.
+        match = replace(match, cues=match.cues | standing, urgent=True)
     if (
         context is not None
         and context.crisis
@@ -591,6 +600,8 @@ class _Folded:
     """The cue of a platelet count below its ``below`` (the one that needs action now)."""
     over: frozenset[str]
     """Cues that say a red flag is over ("gone now"): it is not repeated from the chat."""
+    tensed: frozenset[str]
+    """Red flags that time and negation quiet (not a swallowed tablet, not a crisis)."""
     plain_words: frozenset[str]
     """Words that ask nothing of their own: everyday and overview words, the words of the
     cues' phrases and of the drugs' names (see ``_AnswerBuilder._unread``)."""
@@ -643,6 +654,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         count_talk=next((c for c in kb.language.cues if c.id == _COUNT_TALK), None),
         low_count=next((c for c in kb.language.cues if c.below is not None), None),
         over=frozenset(c.id for c in kb.language.cues if c.quiets == "always"),
+        tensed=frozenset(c.id for c in kb.language.cues if c.negatable and not c.timeless),
         plain_words=_plain_words(kb),
     )
     if len(_FOLDED) > 8:  # reloads replace the knowledge; keep the cache small

@@ -539,7 +539,7 @@ def test_a_red_flag_happening_now_is_an_alarm_not_advice(
     [
         # Words the bot reads as nothing: the overview only under a plain "not sure".
         ("Pete reckons the garden gnomes look shifty lately, he's on mycophenolate", True),
-        ("my mother-in-law keeps keeling over when she stands up, she takes azathioprine", True),
+        ("my cousin Dave reckons the moon landing was staged, he takes azathioprine", True),
         # A request for the overview, in any words.
         ("what is imuran", False),
         ("my consultant wants to start me on imuran, what do I need to know", False),

@@ -243,7 +243,7 @@ def test_a_low_count_stays_at_the_top_of_the_chat(
         (["mmf", "had a fever last weekend", "gone now, can i go to a festival"], False),
     ],
 )
-def test_an_alarm_is_repeated_only_while_it_stands(
+def test_a_red_flag_is_repeated_only_while_it_stands(
     knowledge: LoadedKnowledge, turns: list[str], alarm: bool
 ) -> None:
     memory = ConversationMemory()
@@ -251,3 +251,11 @@ def test_an_alarm_is_repeated_only_while_it_stands(
         reply = knowledge.answer(turn, memory.recall("chat"))
         memory.after("chat", reply)
     assert ("red-flag.fever" in reply.alarms) is alarm
+
+
+def test_a_swallowed_tablet_stands_however_the_child_seems(knowledge: LoadedKnowledge) -> None:
+    memory = ConversationMemory()
+    for turn in ("I'm on dapsone", "my son is 3, he's just swallowed one", "he seems fine now"):
+        reply = knowledge.answer(turn, memory.recall("chat"))
+        memory.after("chat", reply)
+    assert "poisoning.child" in reply.alarms
