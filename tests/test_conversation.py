@@ -186,76 +186,59 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
 
 
 @pytest.mark.parametrize(
-    ("turns", "alarm"),
+    ("turns", "alarm", "opens"),
     [
         # A count told, then the number it came to: a fall to half or less is one.
-        (["Ron is on ciclosporin", "his platelets were 90 last week", "today they're 41"], True),
+        (
+            ["Ron is on ciclosporin", "his platelets were 90 last week", "today they're 41"],
+            "count.falling",
+            True,
+        ),
         (
             [
                 "I take azathioprine full stop",
                 "my platelets were 120 in the summer",
                 "the nurse phoned and said they are 48 now",
             ],
+            "count.falling",
             True,
         ),
         # A reply about something else in between does not lose the count.
-        (["on dapsone, plt 150 last month", "can I drink on it", "now it's 60"], True),
+        (
+            ["on dapsone, plt 150 last month", "can I drink on it", "now it's 60"],
+            "count.falling",
+            True,
+        ),
         # A rise, or a small fall, is no alarm.
-        (["on dapsone, plt 40 last month", "today it's 80"], False),
-        (["on sirolimus, platelets 60 last week", "now they're 55"], False),
+        (["on dapsone, plt 40 last month", "today it's 80"], "count.falling", False),
+        (["on sirolimus, platelets 60 last week", "now they're 55"], "count.falling", False),
+        # A low count told a moment ago still opens the next reply, until a new one is told.
+        (
+            ["got my bloods back", "platelets 13", "on imuran since may"],
+            "count.platelets-low",
+            True,
+        ),
+        (["platelets 13 on imuran", "sorry typo, platelets 130"], "count.platelets-low", False),
+        # "What should I do" after a red flag: what to do now again; not once told as over.
+        (["on mmf", "had a fever since last night", "what should I do"], "red-flag.fever", True),
+        (
+            ["mmf", "had a fever last weekend", "gone now, can i go to a festival"],
+            "red-flag.fever",
+            False,
+        ),
+        # A swallowed tablet stands however the child seems.
+        (
+            ["I'm on dapsone", "my son is 3, he's just swallowed one", "he seems fine now"],
+            "poisoning.child",
+            True,
+        ),
     ],
 )
-def test_a_count_told_across_turns_is_read_against_the_one_before(
-    knowledge: LoadedKnowledge, turns: list[str], alarm: bool
+def test_what_to_do_now_across_turns(
+    knowledge: LoadedKnowledge, turns: list[str], alarm: str, opens: bool
 ) -> None:
     memory = ConversationMemory()
     for turn in turns:
         reply = knowledge.answer(turn, memory.recall("chat"))
         memory.after("chat", reply)
-    assert ("count.falling" in reply.alarms) is alarm
-
-
-@pytest.mark.parametrize(
-    ("turns", "alarm"),
-    [
-        # A low count told a moment ago still opens the next reply.
-        (["got my bloods back", "platelets 13", "on imuran since may"], True),
-        # A new count told replaces it.
-        (["platelets 13 on imuran", "sorry typo, platelets 130"], False),
-    ],
-)
-def test_a_low_count_stays_at_the_top_of_the_chat(
-    knowledge: LoadedKnowledge, turns: list[str], alarm: bool
-) -> None:
-    memory = ConversationMemory()
-    for turn in turns:
-        reply = knowledge.answer(turn, memory.recall("chat"))
-        memory.after("chat", reply)
-    assert ("count.platelets-low" in reply.alarms) is alarm
-
-
-@pytest.mark.parametrize(
-    ("turns", "alarm"),
-    [
-        # "What should I do" after a red flag: what to do now again.
-        (["on mmf", "had a fever since last night", "what should I do"], True),
-        # Told as over: not repeated.
-        (["mmf", "had a fever last weekend", "gone now, can i go to a festival"], False),
-    ],
-)
-def test_a_red_flag_is_repeated_only_while_it_stands(
-    knowledge: LoadedKnowledge, turns: list[str], alarm: bool
-) -> None:
-    memory = ConversationMemory()
-    for turn in turns:
-        reply = knowledge.answer(turn, memory.recall("chat"))
-        memory.after("chat", reply)
-    assert ("red-flag.fever" in reply.alarms) is alarm
-
-
-def test_a_swallowed_tablet_stands_however_the_child_seems(knowledge: LoadedKnowledge) -> None:
-    memory = ConversationMemory()
-    for turn in ("I'm on dapsone", "my son is 3, he's just swallowed one", "he seems fine now"):
-        reply = knowledge.answer(turn, memory.recall("chat"))
-        memory.after("chat", reply)
-    assert "poisoning.child" in reply.alarms
+    assert (alarm in reply.alarms) is opens
