@@ -155,7 +155,10 @@ class Matcher:
             # temperature") is read on its sentence, which the sentence's own cues quiet.
             whole = self._clause_cues(sentence) if parts else set()
             spanning = (whole & self.cues.tensed) - set().union(*fired_parts)
-            if spanning and not (quiet or silent) and not any(map(self.cues.quieted, fired_parts)):
+            # Its parts are weighed together too: "my hb was 125 last month and now its
+            # 92" is a fall told today, though its first part alone is past.
+            sentence_cues = whole.union(*fired_parts)
+            if spanning and not (quiet or silent) and not self.cues.quieted(sentence_cues):
                 kept |= spanning
             clauses.extend(fired_parts)
             sizes.extend(len(part.split()) for part in parts)
