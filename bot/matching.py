@@ -150,10 +150,12 @@ class Matcher:
                 self.cues.quiets_sentence(fired, [stem(w) for w in normalize(part).split()])
                 for part, fired in zip(parts, fired_parts, strict=True)
             )
-            silent = any(self.cues.silences_sentence(fired) for fired in fired_parts)
             # A red flag told across clauses ("a rash all over my back and a
             # temperature") is read on its sentence, which the sentence's own cues quiet.
             whole = self._clause_cues(sentence) if parts else set()
+            # Whose red flag it is may be told across clauses too ("my sister is on
+            # mycophenolate and had a high temperature").
+            silent = any(map(self.cues.silences_sentence, (*fired_parts, whole)))
             spanning = (whole & self.cues.tensed) - set().union(*fired_parts)
             # Its parts are weighed together too: "my hb was 125 last month and now its
             # 92" is a fall told today, though its first part alone is past.
