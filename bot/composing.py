@@ -390,6 +390,17 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # "my daughter takes mycophenolate" then "could it cause cancer": the chat's
         # drug, never the drug whose entry happens to hold the phrase.
         drugs = list(context.drugs)
+    # "I am on sirolimus", then "should I be concerned about WBC": a follow-up the bot
+    # cannot read gets the chat's drug under a plain "not sure", never "not covered".
+    unread_follow_up = (
+        not drugs
+        and not asks_something
+        and context is not None
+        and bool(context.drugs)
+        and not (match.other_drugs or match.unknown_words or match.greeting or match.thanks)
+    )
+    if unread_follow_up and context is not None:
+        drugs = list(context.drugs)
     if drugs and not topics and context is not None and (match.follow_up or not context.drugs):
         # "and the side effects?", or the drug named after "which medicine?": the topic
         # asked before.
@@ -405,7 +416,7 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
             # drug's entries speak of, answered where they speak of it.
             topics = [kb.language.roles.interactions]
 
-    builder = _AnswerBuilder(kb, match)
+    builder = _AnswerBuilder(kb, match, unsure=unread_follow_up)
     alerts = builder.add_alerts()
     if not drugs:
         return _compose_without_drug(kb, match, topics, builder)
@@ -653,7 +664,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         urgent=frozenset(c.id for c in kb.language.cues if c.urgent),
         count_talk=next((c for c in kb.language.cues if c.id == _COUNT_TALK), None),
         low_count=next((c for c in kb.language.cues if c.below is not None), None),
-        over=frozenset(c.id for c in kb.language.cues if c.quiets == "always"),
+        over=frozenset(c.id for c in kb.language.cues if c.ends_alarms),
         tensed=frozenset(c.id for c in kb.language.cues if c.negatable and not c.timeless),
         plain_words=_plain_words(kb),
     )
@@ -804,9 +815,11 @@ def _content(phrase: str, generic: frozenset[str]) -> list[str]:
 
 
 class _AnswerBuilder:
-    def __init__(self, kb: KnowledgeBase, match: Match | None) -> None:
+    def __init__(self, kb: KnowledgeBase, match: Match | None, *, unsure: bool = False) -> None:
         self.kb = kb
         self.match = match
+        #: The bot could not read what was asked, however few words it missed.
+        self.unsure = unsure
         self.alerts: list[Alert] = []
         self.advice: list[Alert] = []
         self.generic_urgent = False
@@ -922,7 +935,7 @@ class _AnswerBuilder:
                 self.add_topic_buttons(drug)
             elif self.urgent_section() is None:
                 dose = self.match is not None and self.match.dose
-                if not dose and self._unread() >= _UNREAD_ENOUGH:
+                if not dose and (self.unsure or self._unread() >= _UNREAD_ENOUGH):
                     # "Pete reckons the gnomes look shifty, he's on mycophenolate": words
                     # read as nothing; the overview comes under a plain "not sure", with
                     # what to do if someone is in danger, so it never reads as the answer.

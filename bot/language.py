@@ -86,6 +86,10 @@ class Cue:
     unless a clause says it is happening now ("hypothetically, if..."); ``sentence-always``:
     those of its whole sentence, whatever their time ("my dog had a nosebleed this morning")."""
     present: bool = False
+    ends_alarms: bool = False
+    """Says a red flag told earlier in the chat is over ("gone now", "haven't had that"),
+    so its alarm is not said again; an explanation or a question does not ("he says it's
+    just the cold weather")."""
     timeless: bool = False
     """The past does not quiet it (a crisis told as past still gets the crisis reply)."""
     foreign: bool = False

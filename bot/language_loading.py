@@ -31,6 +31,7 @@ _CUE_KEYS = (
     "overrides",
     "quiets",
     "present",
+    "ends-alarms",
     "timeless",
     "foreign",
     "remembered",
@@ -130,7 +131,15 @@ class LanguageReader(NodeReader):
             counter = self.text_list(fields, "not", item, label, required=False)
             flags = {
                 name: self.flag(fields, name, label)
-                for name in ("negatable", "urgent", "present", "timeless", "foreign", "remembered")
+                for name in (
+                    "negatable",
+                    "urgent",
+                    "present",
+                    "ends-alarms",
+                    "timeless",
+                    "foreign",
+                    "remembered",
+                )
             }
             quiets = self.text(fields, "quiets", item, label, required=False) or ""
             if quiets not in ("", "always", "unless-present", "sentence", "sentence-always"):
@@ -164,6 +173,7 @@ class LanguageReader(NodeReader):
                 negatable=flags["negatable"],
                 urgent=flags["urgent"],
                 present=flags["present"],
+                ends_alarms=flags["ends-alarms"],
                 timeless=flags["timeless"],
                 foreign=flags["foreign"],
                 remembered=flags["remembered"],

@@ -19,6 +19,8 @@ def normalize(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text).casefold()
     text = re.sub("[\u2019'`\u00b4]", "", text)
+    # A lab's "16x10^3/mm3" is the number 16 and its unit, as "16 x10^3" is.
+    text = re.sub(r"(?<=\d)(?=x10)", " ", text)
     text = re.sub(r"[^\w]+|_", " ", text)
     return " ".join(text.split())
 
