@@ -80,13 +80,16 @@ class CueReader:
         # The words a clause that only tells the time is made of ("years ago", "before
         # any of this"): those of the past and over cues' phrases. A bare "no" tells no
         # time: "H? no, normal, WBC 2.1 L" still reports the low white cells.
-        self._time_words = frozenset(
-            word
-            for c in language.cues
-            if c.quiets in ("always", "unless-present")
-            for phrase in c.phrases
-            for word in words_of(phrase)
-        ) - self._negations
+        self._time_words = (
+            frozenset(
+                word
+                for c in language.cues
+                if c.quiets in ("always", "unless-present")
+                for phrase in c.phrases
+                for word in words_of(phrase)
+            )
+            - self._negations
+        )
         self._present = frozenset(c.id for c in language.cues if c.present)
         self.quieting = (
             self._quiet_always
