@@ -553,3 +553,13 @@ def test_the_overview_is_never_sent_as_if_it_answered(
     assert answer.sections[0].entry_key.endswith(".overview")
     said = replies.NOT_SURE.format(drug=kb.drug(answer.drugs[0]).name.lower())
     assert (said in answer.notices) is unsure
+
+
+def test_a_follow_up_the_bot_cannot_read_gets_the_chat_drug_under_not_sure(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    context = ask(kb, matcher, "I am on sirolimus").context
+    answer = ask(kb, matcher, "Should I be concerned about WBC", context)
+    assert answer.kind == "answer"
+    assert answer.drugs == ("sirolimus",)
+    assert replies.NOT_SURE.format(drug="sirolimus") in answer.notices

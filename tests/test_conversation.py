@@ -161,8 +161,10 @@ def test_after_a_not_covered_reply_the_chat_forgets_its_drug(knowledge: LoadedKn
 @pytest.mark.parametrize(
     ("between", "kind"),
     [
-        # Nothing covered, no drug of another name: the chat's drug stays.
-        ("what's the weather like", "not_covered"),
+        # Nothing the bot can read, no drug of another name: the chat's drug, under a
+        # plain "not sure", and it stays.
+        ("what's the weather like", "answer"),
+        ("should I be concerned about WBC", "answer"),
         # The crisis reply: the chat's drug stays, and so does the crisis.
         ("honestly i want to die", "crisis"),
         # A message in another language.
@@ -201,6 +203,22 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
                 "the nurse phoned and said they are 48 now",
             ],
             "count.falling",
+            True,
+        ),
+        # The number may come with how long it took to fall.
+        (
+            ["im on mycofenolate", "platlets wer 120", "now there 50 in 5 days"],
+            "count.falling",
+            True,
+        ),
+        # An explanation someone else gives ends no alarm.
+        (
+            [
+                "my husband Ahmed is on dapsone",
+                "his lips are a bit blue around the mouth",
+                "he says it's just the cold weather",
+            ],
+            "red-flag.breathing",
             True,
         ),
         # A reply about something else in between does not lose the count.
