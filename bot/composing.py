@@ -115,6 +115,9 @@ class Answer:
     """Urgent cues this reply opened with."""
     count: str = ""
     """The platelet count the question told, if any (see ``Context.count``)."""
+    understood: bool = True
+    """False when the bot could not read what was asked and says so above an overview:
+    admins see such a question among the unanswered ones."""
 
     @property
     def checked(self) -> str | None:
@@ -820,6 +823,8 @@ class _AnswerBuilder:
         self.match = match
         #: The bot could not read what was asked, however few words it missed.
         self.unsure = unsure
+        #: The reply says so above an overview ("I'm not sure I understood").
+        self.said_not_sure = False
         self.alerts: list[Alert] = []
         self.advice: list[Alert] = []
         self.generic_urgent = False
@@ -940,6 +945,7 @@ class _AnswerBuilder:
                     # read as nothing; the overview comes under a plain "not sure", with
                     # what to do if someone is in danger, so it never reads as the answer.
                     self.notices.append(replies.NOT_SURE.format(drug=drug.name.lower()))
+                    self.said_not_sure = True
                 self.add_overview(drug)
         return len(self.sections) > before
 
@@ -1041,6 +1047,7 @@ class _AnswerBuilder:
             drugs=drugs,
             topics=tuple(s.entry_key for s in sections),
             subject=subject if not drugs else (),
+            understood=not self.said_not_sure,
         )
 
 

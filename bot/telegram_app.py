@@ -158,8 +158,10 @@ class BotHandlers:
         """Log an answer privately, then send it; a broken log never holds a reply back."""
         token = self.log.new_token() if answer.sections else None
         if answer.kind != "greeting":
-            # A red flag answered with advice only is answered, not "unanswered".
-            entries = answer.topics or (("general.urgent",) if answer.urgent else ())
+            # A red flag answered with advice only is answered, not "unanswered"; an
+            # overview under "I'm not sure I understood" is not, so admins can teach it.
+            entries = answer.topics if answer.understood else ()
+            entries = entries or (("general.urgent",) if answer.urgent else ())
             text = normalize(question) if question else None
             try:
                 await asyncio.to_thread(self.log.record, entries, text, token)

@@ -553,6 +553,8 @@ def test_the_overview_is_never_sent_as_if_it_answered(
     assert answer.sections[0].entry_key.endswith(".overview")
     said = replies.NOT_SURE.format(drug=kb.drug(answer.drugs[0]).name.lower())
     assert (said in answer.notices) is unsure
+    # Admins see a question the bot could not read among the unanswered ones.
+    assert answer.understood is not unsure
 
 
 def test_a_follow_up_the_bot_cannot_read_gets_the_chat_drug_under_not_sure(
@@ -563,3 +565,4 @@ def test_a_follow_up_the_bot_cannot_read_gets_the_chat_drug_under_not_sure(
     assert answer.kind == "answer"
     assert answer.drugs == ("sirolimus",)
     assert replies.NOT_SURE.format(drug="sirolimus") in answer.notices
+    assert not answer.understood
