@@ -280,9 +280,9 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # "my son is 9 and has ITP", then "what are the side effects": still a child.
         match = replace(match, cues=match.cues | context.cues)
     standing = _standing_alarms(kb, match, context)
-    if standing and asked_nothing and not match.exclusive:
-        # "my daughter's friend has chickenpox", then "what should I do": what to do now
-        # again, with the chat's drug.
+    if standing and (asked_nothing or _names_only_drugs(match)) and not match.exclusive:
+        # "my daughter's friend has chickenpox", then "what should I do", or "plt 88 last
+        # week", "today it's 31", then "on azathioprine": what to do now again.
         match = replace(match, cues=match.cues | standing, urgent=True)
     if (
         context is not None
@@ -351,6 +351,15 @@ def _says_nothing_new(match: Match) -> bool:
         or match.greeting
         or match.thanks
         or match.uncovered_topic
+    )
+
+
+def _names_only_drugs(match: Match) -> bool:
+    """Return True for a short message that only names a covered drug ("on imuran")."""
+    return (
+        bool(match.drugs)
+        and len(match.words) <= _DRUG_ONLY_WORDS
+        and _says_nothing_new(replace(match, drugs=()))
     )
 
 
@@ -625,6 +634,8 @@ _FOLDED: dict[int, tuple[weakref.ref[KnowledgeBase], _Folded]] = {}
 # A question about a drug with this many words read as nothing gets "not sure", not the
 # overview ("imuran and my stupid ankles" is two words; a story is more).
 _UNREAD_ENOUGH = 3
+# How many words a message that only names the drug has at most ("she's on imuran").
+_DRUG_ONLY_WORDS = 4
 
 
 def _plain_words(kb: KnowledgeBase) -> frozenset[str]:

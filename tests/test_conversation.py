@@ -211,6 +211,12 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
             "count.falling",
             True,
         ),
+        # A turn that only names the drug keeps the alarm at the top.
+        (
+            ["my plt was 88 last Tuesday", "today it's 31", "on azathioprine"],
+            "count.falling",
+            True,
+        ),
         # An explanation someone else gives ends no alarm.
         (
             [
