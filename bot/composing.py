@@ -288,17 +288,35 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         context is not None
         and context.crisis
         and not match.exclusive
-        and (asked_nothing or match.dose or "retracted" in match.cues)
+        and (
+            asked_nothing
+            or match.dose
+            or "retracted" in match.cues
+            or not (
+                match.drugs
+                or match.other_drugs
+                or match.follow_up
+                or match.greeting
+                or match.thanks
+            )
+        )
     ):
         # "she's been self harming again", then "what should I do", "how many would it
-        # take" or "forget I said that": the crisis reply again, never a cold "not
-        # covered" or a dose refusal.
+        # take", "forget I said that" or "I just want to know for safety": the crisis
+        # reply again, never a cold "not covered", a dose refusal or "which medicine?".
         answer = _exclusive(kb, replace(match, cues=context.crisis))
     elif (
         context is not None
         and context.strangers
         and not (match.drugs or match.other_drugs or match.greeting or match.thanks)
-        and (match.topics or match.entries or match.follow_up or match.dose or match.urgent)
+        and (
+            match.topics
+            or match.entries
+            or match.general
+            or match.follow_up
+            or match.dose
+            or match.urgent
+        )
     ):
         # "I'm starting tacrolimus", then "does grapefruit matter": still not covered,
         # never the covered drugs that speak of grapefruit.

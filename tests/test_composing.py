@@ -392,6 +392,11 @@ def test_a_crisis_earlier_in_the_chat_is_repeated_for_a_turn_with_nothing_new(
     assert again.notices == crisis.notices
     thanks = ask(kb, matcher, "thank you", crisis.context)
     assert thanks.kind == "greeting"
+    # Asked about a lethal amount, then "only for safety": no "which medicine?".
+    lethal = ask(kb, matcher, "how many imuran tablets would be fatal")
+    assert lethal.kind == "crisis"
+    safety = ask(kb, matcher, "I mean I just want to know for safety", lethal.context)
+    assert safety.kind == "crisis"
 
 
 def test_a_remembered_cue_holds_for_the_next_question(kb: KnowledgeBase, matcher: Matcher) -> None:
