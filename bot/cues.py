@@ -141,8 +141,7 @@ class CueReader:
             # Every match is weighed only where one may not count (a negation before it,
             # a count too high); otherwise the first match decides. Patterns are searched
             # one by one: joined into one alternation, Python's engine was slower.
-            cue_gate = self._cue_gate[cue.id]
-            if cue_gate is not None and not any(cue_gate.search(text) for text in distinct):
+            if not self._may_match(self._cue_gate[cue.id], distinct):
                 continue
             gated = self._gated[cue.id]
             hit = any(
@@ -178,6 +177,11 @@ class CueReader:
             if weight >= cue.threshold:
                 fired.add(cue.id)
         return fired
+
+    @staticmethod
+    def _may_match(gate: re.Pattern[str] | None, texts: tuple[str, ...]) -> bool:
+        """Return True unless ``gate`` shows that none of ``texts`` holds a needed word."""
+        return gate is None or any(gate.search(text) for text in texts)
 
     def _counts(self, cue: Cue, found: re.Match[str]) -> bool:
         if cue.negatable and (
