@@ -50,7 +50,7 @@ class CueReader:
         self._gated = {c.id: _gated(c.patterns) for c in self._patterns}
         # One search for any word any of a cue's patterns needs: most messages hold none
         # of a cue's words, and then none of its patterns is tried one by one.
-        self._cue_gate = {cue_id: _gate_of_all(gated) for cue_id, gated in self._gated.items()}
+        self._cue_gate = {c.id: _gate_of_all(c.patterns) for c in self._patterns}
         self._gated_signals = {
             (c.id, s.name): _gated(s.patterns) for c in self._signalled for s in c.signals
         }
@@ -366,12 +366,12 @@ def _gated(patterns: tuple[re.Pattern[str], ...]) -> _Gated:
     return tuple((p, _any_of(required_words(p))) for p in patterns)
 
 
-def _gate_of_all(gated: _Gated) -> re.Pattern[str] | None:
-    """Return a search for any word that one of the patterns needs (None: one needs none)."""
-    if any(gate is None for _, gate in gated):
+def _gate_of_all(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """Return a search for any word that one of ``patterns`` needs (None: one needs none)."""
+    needed = [required_words(p) for p in patterns]
+    if any(words is None for words in needed):
         return None
-    words = {w for pattern, _ in gated for w in required_words(pattern) or ()}
-    return _any_of(tuple(words))
+    return _any_of(tuple({w for words in needed for w in words or ()}))
 
 
 def _any_of(words: tuple[str, ...] | None) -> re.Pattern[str] | None:

@@ -9,6 +9,7 @@ first). The words are read from the expression itself; none is written by hand.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from typing import Any
@@ -24,6 +25,9 @@ _constants: Any = importlib.import_module("re._constants")
 _SHORTEST_USEFUL = 3
 
 
+# Each pattern is read once per load, for its own test and for its cue's (bounded: a
+# reload brings new pattern objects).
+@functools.lru_cache(maxsize=8192)
 def required_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     """Return strings one of which every match of ``pattern`` contains, or None.
 
