@@ -27,6 +27,7 @@ VOCABULARY_LISTS = (
     "advice-openings",
     "undo-negation",
     "overview-words",
+    "word-forms",
 )
 #: Roles a topic can play, each naming one topic id (``listing``: several).
 ROLE_NAMES = (
@@ -90,6 +91,9 @@ class Cue:
     """Says a red flag told earlier in the chat is over ("gone now", "haven't had that"),
     so its alarm is not said again; an explanation or a question does not ("he says it's
     just the cold weather")."""
+    any_form: bool = False
+    """Its phrases match with any word swapped for another of the word's ``word-forms``
+    group ("want to die" also finds "wanting to die", "take them all" "taking them all")."""
     timeless: bool = False
     """The past does not quiet it (a crisis told as past still gets the crisis reply)."""
     foreign: bool = False
@@ -149,6 +153,9 @@ class Language:
     a message with other words the bot did not read gets no overview as if it answered."""
     """How a sentence that advises, rather than states a fact, begins: it needs no citation."""
     shorthand: tuple[tuple[str, str], ...]
+    word_forms: tuple[str, ...]
+    """Groups of words, each one line ("want wants wanting"), that stand for each other in
+    the phrases of an ``any-form`` cue: the forms of a verb, the same word with his or her."""
     also_known_as: tuple[tuple[str, str], ...]
     """Other names of medicines, each with the name the sources use."""
     sounds_like: tuple[tuple[str, str], ...]

@@ -32,6 +32,7 @@ _CUE_KEYS = (
     "quiets",
     "present",
     "ends-alarms",
+    "any-form",
     "timeless",
     "foreign",
     "remembered",
@@ -76,9 +77,29 @@ class LanguageReader(NodeReader):
         for name in VOCABULARY_LISTS:
             words = self.text_list(fields, name, node, "vocabulary")
             self.vocabulary[name] = tuple(w.casefold() for w in words)
+        self.check_word_forms(fields.get("word-forms"))
         self.shorthand = self.word_mapping(fields, "shorthand", node)
         self.also_known_as = self.word_mapping(fields, "also-known-as", node)
         self.sounds_like = self.word_mapping(fields, "sounds-like", node)
+
+    def check_word_forms(self, node: yaml.Node | None) -> None:
+        """Each ``word-forms`` group holds two words or more, and a word is in one group only."""
+        if not isinstance(node, yaml.SequenceNode):
+            return
+        group_of: dict[str, str] = {}
+        for item in node.value:
+            if not isinstance(item, yaml.ScalarNode):
+                continue  # reported by text_list
+            group = " ".join(str(item.value).casefold().split())
+            words = group.split()
+            if len(words) < 2:
+                self.problem(item, f"vocabulary: word-forms '{group}' needs two words or more")
+            for word in words:
+                first = group_of.setdefault(word, group)
+                if first != group:
+                    self.problem(
+                        item, f"vocabulary: word-forms: '{word}' is in '{first}' and '{group}'"
+                    )
 
     def word_mapping(
         self, fields: dict[str, yaml.Node], key: str, owner: yaml.Node
@@ -136,6 +157,7 @@ class LanguageReader(NodeReader):
                     "urgent",
                     "present",
                     "ends-alarms",
+                    "any-form",
                     "timeless",
                     "foreign",
                     "remembered",
@@ -174,6 +196,7 @@ class LanguageReader(NodeReader):
                 urgent=flags["urgent"],
                 present=flags["present"],
                 ends_alarms=flags["ends-alarms"],
+                any_form=flags["any-form"],
                 timeless=flags["timeless"],
                 foreign=flags["foreign"],
                 remembered=flags["remembered"],
@@ -315,6 +338,7 @@ class LanguageReader(NodeReader):
             undo_negation=words["undo-negation"],
             overview_words=words["overview-words"],
             shorthand=tuple(self.shorthand.items()),
+            word_forms=words["word-forms"],
             also_known_as=tuple(self.also_known_as.items()),
             sounds_like=tuple(self.sounds_like.items()),
             cues=tuple(self.cues.values()),

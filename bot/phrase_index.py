@@ -7,7 +7,8 @@ once with the index's words of reachable length, to forgive a typo ("diziness").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -20,6 +21,9 @@ from bot.text import edit_limit, words_of
 __all__ = ["LONGEST_WORD", "PhraseHit", "PhraseIndex", "Target"]
 
 MAX_PHRASE_WORDS = 6
+#: The most forms one phrase of an ``any-form`` cue is indexed under: a phrase of six
+#: words, each with five forms, would otherwise be thousands of entries.
+MAX_FORMS_PER_PHRASE = 64
 #: No drug name or topic word is longer than this: longer words are never compared.
 LONGEST_WORD = 30
 
@@ -54,8 +58,12 @@ class PhraseIndex:
                 self._add(entry.phrases, "entry", entry.key)
         for entry in kb.general:
             self._add(entry.phrases, "general", entry.topic_id)
+        forms = word_forms_of(kb.language.word_forms)
         for cue in kb.language.cues:
-            self._add(cue.phrases, "cue", cue.id)
+            phrases = cue.phrases
+            if cue.any_form:
+                phrases = tuple(p for phrase in phrases for p in every_form(phrase, forms))
+            self._add(phrases, "cue", cue.id)
         self._indexed.clear()  # only needed while building
         self._prefixes = frozenset(key[:n] for key in self.phrases for n in range(1, len(key) + 1))
         phrase_words = {w for key in self.phrases for w in key}
@@ -117,3 +125,27 @@ class PhraseIndex:
                     found.append((i, size, targets))
         found.sort(key=lambda hit: -hit[1])
         return found
+
+
+def word_forms_of(groups: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Return each word of the ``word-forms`` groups with every word of its group."""
+    forms: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        words = tuple(dict.fromkeys(group.split()))
+        for word in words:
+            forms[word] = words
+    return forms
+
+
+def every_form(phrase: str, forms: dict[str, tuple[str, ...]]) -> Iterator[str]:
+    """Yield ``phrase`` first, then the phrase with its words in their other forms.
+
+    "want to die" gives "wants to die", "wanting to die"...; at most
+    ``MAX_FORMS_PER_PHRASE`` phrases in all, the phrase as written always among them.
+    """
+    choices = [forms.get(word, (word,)) for word in phrase.split()]
+    yield phrase
+    for words in itertools.islice(itertools.product(*choices), MAX_FORMS_PER_PHRASE):
+        variant = " ".join(words)
+        if variant != phrase:
+            yield variant
