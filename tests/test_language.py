@@ -10,6 +10,7 @@ import pytest
 from bot.changes import diff_knowledge
 from bot.knowledge import DEFAULT_KNOWLEDGE_PATH, KnowledgeError, load_knowledge
 from bot.live import LiveKnowledge, LoadedKnowledge
+from bot.matching import Matcher
 from tests.test_knowledge import edit, line_of, lines_of
 
 GREETING_EXAMPLES = """    examples:
@@ -211,3 +212,48 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
     assert problems(folder) == (
         f"{path}:{second}: cue 'crisis': signal 'finality': duplicate signal name",
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "at", "message"),
+    [
+        (
+            "[want wants wanting wanna,",
+            "[want,",
+            "    [want, wish wishes wishing, end ends ending, finish finishes finishing,",
+            "vocabulary: word-forms 'want' needs two words or more",
+        ),
+        (
+            "here hear, wasnt werent,",
+            "here hear, wasnt werent here,",
+            "     here hear, wasnt werent here, im hes shes theyre]",
+            "vocabulary: word-forms: 'here' is in 'here hear' and 'wasnt werent here'",
+        ),
+    ],
+)
+def test_a_bad_word_forms_group_is_named_with_its_line(
+    folder: Path, old: str, new: str, at: str, message: str
+) -> None:
+    path, text = rewrite(folder, "language.yaml", old, new)
+    line = line_of(text, at)
+    assert problems(folder) == (f"{path}:{line}: {message}",)
+
+
+ANY_FORM = "    urgent: true\n    any-form: true\n"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Each is one of the crisis cue's phrases with a word in another form.
+        "I've been wanting to die since I started it",
+        "I'm thinking about taking them all right now",
+        "i dont want to be hear any more",
+        "I keep thinking about swallowing them all",
+    ],
+)
+def test_an_any_form_cue_finds_its_phrases_in_every_form(folder: Path, message: str) -> None:
+    assert "crisis" in LoadedKnowledge.load(folder).matcher.match(message).cues
+    rewrite(folder, "language.yaml", ANY_FORM, "    urgent: true\n")
+    # Examples that need the other forms would now fail `check`: built without them.
+    assert "crisis" not in Matcher.build(load_knowledge(folder)).match(message).cues
