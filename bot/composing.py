@@ -651,7 +651,7 @@ class _Folded:
 _FOLDED: dict[int, tuple[weakref.ref[KnowledgeBase], _Folded]] = {}
 # A question about a drug with this many words read as nothing gets "not sure", not the
 # overview ("imuran and my stupid ankles" is two words; a story is more).
-_UNREAD_ENOUGH = 3
+_UNREAD_ENOUGH = 2
 # How many words a message that only names the drug has at most ("she's on imuran").
 _DRUG_ONLY_WORDS = 4
 
