@@ -135,6 +135,7 @@ class Answer:
                 or self.crisis
                 or self.strangers
                 or self.count
+                or self.alarms
             ):
                 return Context(
                     self.subject,
@@ -617,7 +618,14 @@ def _still_valid(kb: KnowledgeBase, context: Context | None) -> Context | None:
         drugs=tuple(d for d in context.drugs if kb.drug(d) is not None),
         topics=tuple(t for t in context.topics if kb.topic(t) is not None),
     )
-    kept = context.drugs or context.topics or context.cues or context.crisis or context.strangers
+    kept = (
+        context.drugs
+        or context.topics
+        or context.cues
+        or context.crisis
+        or context.strangers
+        or context.alarms
+    )
     return context if kept else None
 
 
@@ -652,8 +660,9 @@ _FOLDED: dict[int, tuple[weakref.ref[KnowledgeBase], _Folded]] = {}
 # A question about a drug with this many words read as nothing gets "not sure", not the
 # overview ("imuran and my stupid ankles" is two words; a story is more).
 _UNREAD_ENOUGH = 2
-# How many words a message that only names the drug has at most ("she's on imuran").
-_DRUG_ONLY_WORDS = 4
+# How many words a message that only names the drug has at most ("i take cellcept, should
+# i worry"): a longer one tells something of its own.
+_DRUG_ONLY_WORDS = 8
 
 
 def _plain_words(kb: KnowledgeBase) -> frozenset[str]:
