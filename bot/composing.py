@@ -978,7 +978,11 @@ class _AnswerBuilder:
                 self.add_topic_buttons(drug)
             elif self.urgent_section() is None:
                 dose = self.match is not None and self.match.dose
-                if not dose and (self.unsure or self._unread() >= _UNREAD_ENOUGH):
+                uncovered = self.match is not None and bool(self.match.uncovered_topic)
+                # A topic the sources do not cover was named: that notice says what
+                # the bot read, so the overview follows it plainly.
+                unread = not uncovered and self._unread() >= _UNREAD_ENOUGH
+                if not dose and (self.unsure or unread):
                     # "Pete reckons the gnomes look shifty, he's on mycophenolate": words
                     # read as nothing; the overview comes under a plain "not sure", with
                     # what to do if someone is in danger, so it never reads as the answer.
