@@ -28,6 +28,7 @@ VOCABULARY_LISTS = (
     "undo-negation",
     "overview-words",
     "word-forms",
+    "phrase-fillers",
 )
 #: Roles a topic can play, each naming one topic id (``listing``: several).
 ROLE_NAMES = (
@@ -154,6 +155,9 @@ class Language:
     """How a sentence that advises, rather than states a fact, begins: it needs no citation."""
     shorthand: tuple[tuple[str, str], ...]
     word_forms: tuple[str, ...]
+    phrase_fillers: tuple[str, ...]
+    """Words that only colour a phrase ("really", "honestly"): an ``any-form`` cue's
+    phrases are also found with them left out ("I don't really want to live")."""
     """Groups of words, each one line ("want wants wanting"), that stand for each other in
     the phrases of an ``any-form`` cue: the forms of a verb, the same word with his or her."""
     also_known_as: tuple[tuple[str, str], ...]

@@ -339,6 +339,7 @@ class LanguageReader(NodeReader):
             overview_words=words["overview-words"],
             shorthand=tuple(self.shorthand.items()),
             word_forms=words["word-forms"],
+            phrase_fillers=words["phrase-fillers"],
             also_known_as=tuple(self.also_known_as.items()),
             sounds_like=tuple(self.sounds_like.items()),
             cues=tuple(self.cues.values()),

@@ -59,10 +59,18 @@ class PhraseIndex:
         for entry in kb.general:
             self._add(entry.phrases, "general", entry.topic_id)
         forms = word_forms_of(kb.language.word_forms)
+        #: Words an ``any-form`` cue's phrases are also found without ("really").
+        self.fillers = frozenset(kb.language.phrase_fillers)
+        #: The cues whose phrases are found in every form and past fillers.
+        self.any_form = frozenset(c.id for c in kb.language.cues if c.any_form)
         for cue in kb.language.cues:
             phrases = cue.phrases
             if cue.any_form:
                 phrases = tuple(p for phrase in phrases for p in every_form(phrase, forms))
+                # Also without fillers, as the message is read without them.
+                phrases += tuple(
+                    " ".join(w for w in p.split() if w not in self.fillers) for p in phrases
+                )
             self._add(phrases, "cue", cue.id)
         self._indexed.clear()  # only needed while building
         self._prefixes = frozenset(key[:n] for key in self.phrases for n in range(1, len(key) + 1))
@@ -111,6 +119,22 @@ class PhraseIndex:
         if len(self._cache) < 100_000:
             self._cache[word] = corrected
         return corrected
+
+    def hits_past_fillers(self, words: list[str]) -> list[PhraseHit]:
+        """Return the ``any-form`` cues' phrases found once filler words are left out.
+
+        "I don't really want to live": "dont want to live". The hits index ``words``
+        without its fillers (an empty list when it has none: nothing new to find).
+        """
+        plain = [w for w in words if w not in self.fillers]
+        if len(plain) == len(words):
+            return []
+        found: list[PhraseHit] = []
+        for i, size, targets in self.hits(plain):
+            kept = [t for t in targets if t.kind == "cue" and t.key in self.any_form]
+            if kept:
+                found.append((i, size, kept))
+        return found
 
     def hits(self, words: list[str]) -> list[PhraseHit]:
         """Return every phrase that starts at each word, longest first."""
