@@ -229,19 +229,20 @@ def _split(text: str, limit: int, separators: tuple[str, ...]) -> list[str]:
             text = text[cut:]
         return parts
     separator, rest = separators[0], separators[1:]
-    pieces: list[str] = []
-    for piece in text.split(separator):
-        pieces.extend(_split(piece, limit, rest))
     packed: list[str] = []
     current = ""
-    for piece in pieces:
-        candidate = f"{current}{separator}{piece}" if current else piece
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            if current:
-                packed.append(current)
-            current = piece
+    for piece in text.split(separator):
+        for place, part in enumerate(_split(piece, limit, rest)):
+            # Only a piece's first part follows the separator; its other parts follow
+            # the part before them directly ("&amp;&amp;" cut in two), so they are never
+            # joined to it with a separator the text did not have.
+            candidate = f"{current}{separator}{part}" if current else part
+            if place == 0 and len(candidate) <= limit:
+                current = candidate
+            else:
+                if current:
+                    packed.append(current)
+                current = part
     if current:
         packed.append(current)
     return packed
