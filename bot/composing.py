@@ -17,7 +17,7 @@ from bot import replies
 from bot.knowledge import Alert, Drug, Entry, KnowledgeBase, Reference
 from bot.language import Cue
 from bot.matching import Match, Matcher
-from bot.text import normalize
+from bot.text import normalize, stem
 
 __all__ = [
     "Answer",
@@ -839,7 +839,7 @@ def _unmentioned(phrases: Iterable[str], entry: Entry, generic: frozenset[str]) 
     A word counts as mentioned when a word of the answer starts like it ("dizzy" and
     "dizziness"), so only what is truly absent ("hair loss", "kidney") is returned.
     """
-    own = {normalize(p) for p in entry.phrases}
+    own = {_stemmed(p) for p in entry.phrases}
     missing: list[str] = []
     # Longest first, so "hair loss" is said once and "hair" not again.
     for phrase in sorted(phrases, key=len, reverse=True):
@@ -849,6 +849,11 @@ def _unmentioned(phrases: Iterable[str], entry: Entry, generic: frozenset[str]) 
         if not _mentions(entry, content):
             missing.append(phrase)
     return missing[:2]
+
+
+def _stemmed(phrase: str) -> str:
+    """Fold a phrase the way the message's phrases are found ("swollen ankles": "swollen ankle")."""
+    return " ".join(stem(w) for w in normalize(phrase).split())
 
 
 def _content(phrase: str, generic: frozenset[str]) -> list[str]:
@@ -1020,7 +1025,7 @@ class _AnswerBuilder:
         # alert is no "my sources do not mention skin".
         said = [*(e.answer for e in chosen), *(a.entry.answer for a in self.alerts)]
         shown = Entry("shown", None, "", "", (), " ".join(said), ())
-        own = {normalize(p) for e in chosen for p in e.phrases}
+        own = {_stemmed(p) for e in chosen for p in e.phrases}
         phrases = [p for p in self.match.phrases if p not in other_topics and p not in own]
         for phrase in _unmentioned(phrases, shown, generic):
             content = _content(phrase, generic)
