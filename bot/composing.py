@@ -253,14 +253,19 @@ def _standing_alarms(kb: KnowledgeBase, match: Match, context: Context | None) -
     """Return the chat's previous alarms that still stand after ``match``.
 
     A red flag told as over ("gone now, can I go to a festival") no longer stands; a
-    swallowed tablet does, however the child seems ("he seems fine now, do I still go").
+    swallowed tablet does, however the child seems ("he seems fine now, do I still go"),
+    unless a cue that overrides it says so ("false alarm, found it under the sofa").
     """
     if context is None:
         return frozenset()
     folded = _folded(kb)
+    # What the message's cues override now no longer stands either.
+    alarms = context.alarms - frozenset(
+        other for cue_id in match.cues for other in folded.overridden_by.get(cue_id, ())
+    )
     if match.cues.isdisjoint(folded.over):
-        return context.alarms
-    return context.alarms - folded.tensed
+        return alarms
+    return alarms - folded.tensed
 
 
 def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = None) -> Answer:
@@ -281,9 +286,10 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # "my son is 9 and has ITP", then "what are the side effects": still a child.
         match = replace(match, cues=match.cues | context.cues)
     standing = _standing_alarms(kb, match, context)
-    if standing and (asked_nothing or _names_only_drugs(match)) and not match.exclusive:
-        # "my daughter's friend has chickenpox", then "what should I do", or "plt 88 last
-        # week", "today it's 31", then "on azathioprine": what to do now again.
+    if standing and not (match.exclusive or match.greeting or match.thanks):
+        # "my daughter's friend has chickenpox", then "what should I do", or "a nosebleed
+        # for an hour", then "can I have grapefruit": what to do now again, until a turn
+        # says it is over ("gone now").
         match = replace(match, cues=match.cues | standing, urgent=True)
     if (
         context is not None
@@ -370,15 +376,6 @@ def _says_nothing_new(match: Match) -> bool:
         or match.greeting
         or match.thanks
         or match.uncovered_topic
-    )
-
-
-def _names_only_drugs(match: Match) -> bool:
-    """Return True for a short message that only names a covered drug ("on imuran")."""
-    return (
-        bool(match.drugs)
-        and len(match.words) <= _DRUG_ONLY_WORDS
-        and _says_nothing_new(replace(match, drugs=()))
     )
 
 
@@ -649,6 +646,8 @@ class _Folded:
     """The cue of a platelet count below its ``below`` (the one that needs action now)."""
     over: frozenset[str]
     """Cues that say a red flag is over ("gone now"): it is not repeated from the chat."""
+    overridden_by: dict[str, tuple[str, ...]]
+    """Per cue, the cues it overrides (a near miss: the poisoning cues), as declared."""
     tensed: frozenset[str]
     """Red flags that time and negation quiet (not a swallowed tablet, not a crisis)."""
     plain_words: frozenset[str]
@@ -660,9 +659,6 @@ _FOLDED: dict[int, tuple[weakref.ref[KnowledgeBase], _Folded]] = {}
 # A question about a drug with this many words read as nothing gets "not sure", not the
 # overview ("imuran and my stupid ankles" is two words; a story is more).
 _UNREAD_ENOUGH = 2
-# How many words a message that only names the drug has at most ("i take cellcept, should
-# i worry"): a longer one tells something of its own.
-_DRUG_ONLY_WORDS = 8
 
 
 def _plain_words(kb: KnowledgeBase) -> frozenset[str]:
@@ -706,6 +702,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         count_talk=next((c for c in kb.language.cues if c.id == _COUNT_TALK), None),
         low_count=next((c for c in kb.language.cues if c.below is not None), None),
         over=frozenset(c.id for c in kb.language.cues if c.ends_alarms),
+        overridden_by={c.id: c.overrides for c in kb.language.cues if c.overrides},
         tensed=frozenset(c.id for c in kb.language.cues if c.negatable and not c.timeless),
         plain_words=_plain_words(kb),
     )
