@@ -259,10 +259,13 @@ def _standing_alarms(kb: KnowledgeBase, match: Match, context: Context | None) -
     if context is None:
         return frozenset()
     folded = _folded(kb)
-    # What the message's cues override now no longer stands either.
+    # What the message's cues override now no longer stands either, nor a count alarm
+    # once a new count is told ("sorry typo, platelets 130"): the new count decides.
     alarms = context.alarms - frozenset(
         other for cue_id in match.cues for other in folded.overridden_by.get(cue_id, ())
     )
+    if _BARE_COUNT in match.cues or any(c.startswith("count.") for c in match.cues):
+        alarms = frozenset(a for a in alarms if not a.startswith("count."))
     if match.cues.isdisjoint(folded.over):
         return alarms
     return alarms - folded.tensed

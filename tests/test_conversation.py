@@ -256,6 +256,33 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
             "poisoning.child",
             True,
         ),
+        # ...until a turn says it never happened (a cue that overrides it).
+        (
+            [
+                "my little girl has swallowed one of my dapsone tablets",
+                "false alarm, found it under the sofa and the packet count matches",
+            ],
+            "poisoning.child",
+            False,
+        ),
+        # A red flag still happening opens the reply to a new question too.
+        (
+            [
+                "nosebleed started an hour ago and is still going, on sirolimus",
+                "also can i have grapefruit juice with it?",
+            ],
+            "red-flag.bleeding",
+            True,
+        ),
+        # An alarm told in a message naming no drug stands for the next turn.
+        (
+            [
+                "my nan has shingles and I was at hers all afternoon",
+                "i take cellcept. should i worry",
+            ],
+            "exposure",
+            True,
+        ),
     ],
 )
 def test_what_to_do_now_across_turns(

@@ -250,6 +250,8 @@ ANY_FORM = "    urgent: true\n    any-form: true\n"
         "I'm thinking about taking them all right now",
         "i dont want to be hear any more",
         "I keep thinking about swallowing them all",
+        # A filler word inside a phrase ("dont want to live").
+        "I don't really want to live any more",
     ],
 )
 def test_an_any_form_cue_finds_its_phrases_in_every_form(folder: Path, message: str) -> None:
