@@ -289,10 +289,15 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # "my son is 9 and has ITP", then "what are the side effects": still a child.
         match = replace(match, cues=match.cues | context.cues)
     standing = _standing_alarms(kb, match, context)
+    if not (asked_nothing or _names_only_drugs(match)):
+        # A new question keeps only the red flags a later turn can say are over ("a
+        # nosebleed for an hour", then "can I have grapefruit"); a contact or a swallowed
+        # tablet is told again only when nothing new is said ("what should I do"), so
+        # "he lives in Canada, haven't seen him" is not answered with the contact alarm.
+        standing &= _folded(kb).tensed
     if standing and not (match.exclusive or match.greeting or match.thanks):
-        # "my daughter's friend has chickenpox", then "what should I do", or "a nosebleed
-        # for an hour", then "can I have grapefruit": what to do now again, until a turn
-        # says it is over ("gone now").
+        # "my daughter's friend has chickenpox", then "what should I do": what to do now
+        # again, until a turn says it is over ("gone now").
         match = replace(match, cues=match.cues | standing, urgent=True)
     if (
         context is not None
@@ -364,6 +369,15 @@ def _with_crisis_first(kb: KnowledgeBase, answer: Answer, crisis: frozenset[str]
     urgent = Section(title="", text=text, entry_key=entries[0].key, drug_id=None, cites=cites)
     references = tuple(dict.fromkeys((*_references(kb, parts), *answer.references)))
     return replace(answer, urgent=urgent, references=references)
+
+
+def _names_only_drugs(match: Match) -> bool:
+    """Return True for a short message that only names a covered drug ("on imuran")."""
+    return (
+        bool(match.drugs)
+        and len(match.words) <= _DRUG_ONLY_WORDS
+        and _says_nothing_new(replace(match, drugs=()))
+    )
 
 
 def _says_nothing_new(match: Match) -> bool:
@@ -659,6 +673,9 @@ class _Folded:
 
 
 _FOLDED: dict[int, tuple[weakref.ref[KnowledgeBase], _Folded]] = {}
+# How many words a message that only names the drug has at most ("i take cellcept, should
+# i worry"): a longer one tells something of its own.
+_DRUG_ONLY_WORDS = 8
 # A question about a drug with this many words read as nothing gets "not sure", not the
 # overview ("imuran and my stupid ankles" is two words; a story is more).
 _UNREAD_ENOUGH = 2
