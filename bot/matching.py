@@ -270,9 +270,8 @@ class Matcher:
         hits = self.phrase_index.hits(corrected)
         # Cue phrases first: a red flag's words then count for no topic.
         fired = self.cues.fire_phrases(hits, corrected, used)
-        plain_hits = self.phrase_index.hits_past_fillers(corrected)
+        plain, plain_hits = self.phrase_index.hits_past_fillers(corrected)
         if plain_hits:
-            plain = [w for w in corrected if w not in self.phrase_index.fillers]
             fired |= self.cues.fire_phrases(plain_hits, plain, [False] * len(plain))
         scores: dict[tuple[str, str], int] = {}
         found: list[str] = []

@@ -120,21 +120,21 @@ class PhraseIndex:
             self._cache[word] = corrected
         return corrected
 
-    def hits_past_fillers(self, words: list[str]) -> list[PhraseHit]:
-        """Return the ``any-form`` cues' phrases found once filler words are left out.
+    def hits_past_fillers(self, words: list[str]) -> tuple[list[str], list[PhraseHit]]:
+        """Return ``words`` without filler words, and the ``any-form`` cues' phrases in them.
 
-        "I don't really want to live": "dont want to live". The hits index ``words``
-        without its fillers (an empty list when it has none: nothing new to find).
+        "I don't really want to live": "dont want to live". No hits when ``words`` has
+        no fillers: there is nothing new to find.
         """
         plain = [w for w in words if w not in self.fillers]
         if len(plain) == len(words):
-            return []
+            return plain, []
         found: list[PhraseHit] = []
         for i, size, targets in self.hits(plain):
             kept = [t for t in targets if t.kind == "cue" and t.key in self.any_form]
             if kept:
                 found.append((i, size, kept))
-        return found
+        return plain, found
 
     def hits(self, words: list[str]) -> list[PhraseHit]:
         """Return every phrase that starts at each word, longest first."""
