@@ -8,8 +8,10 @@ found by the phrase index, unless a negatable cue's phrase is denied ("no fever"
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.language import Cue, Language
+from bot.literal_finder import LiteralFinder
 from bot.phrase_index import PhraseHit
 from bot.regex_literals import required_words
 from bot.text import words_of
@@ -47,13 +49,16 @@ class CueReader:
         self._patterns = tuple(c for c in language.cues if c.patterns)
         self._signalled = tuple(c for c in language.cues if c.signals)
         # Each pattern with the words it cannot match without: searched only where one is.
-        self._gated = {c.id: _gated(c.patterns) for c in self._patterns}
-        # One search for any word any of a cue's patterns needs: most messages hold none
-        # of a cue's words, and then none of its patterns is tried one by one.
-        self._cue_gate = {c.id: _gate_of_all(c.patterns) for c in self._patterns}
+        self._gated = {c.id: _Gated.of(c.patterns) for c in self._patterns}
         self._gated_signals = {
-            (c.id, s.name): _gated(s.patterns) for c in self._signalled for s in c.signals
+            (c.id, s.name): _Gated.of(s.patterns) for c in self._signalled for s in c.signals
         }
+        # Which of those words a text holds is found for all patterns in one pass.
+        self._needed_words = LiteralFinder(
+            word
+            for gated in (*self._gated.values(), *self._gated_signals.values())
+            for word in gated.needs
+        )
         # Cues where one match may count and another not: a negation before it, a count
         # too high, a fall too small. The others stop at their first match.
         self._weighed = frozenset(
@@ -134,27 +139,19 @@ class CueReader:
         poo"); a cue with ``below`` counts only a captured number below it.
         """
         fired: set[str] = set()
-        distinct = tuple(dict.fromkeys(texts))
+        found = tuple((text, self._needed_words.found_in(text)) for text in dict.fromkeys(texts))
         for cue in self._patterns:
             if only is not None and cue.id not in only:
                 continue
             # Every match is weighed only where one may not count (a negation before it,
             # a count too high); otherwise the first match decides. Patterns are searched
             # one by one: joined into one alternation, Python's engine was slower.
-            if not self._may_match(self._cue_gate[cue.id], distinct):
-                continue
-            gated = self._gated[cue.id]
-            hit = any(
-                (gate is None or gate.search(text)) and pattern.search(text)
-                for pattern, gate in gated
-                for text in distinct
-            )
+            searches = self._gated[cue.id].searches(found)
+            hit = any(pattern.search(text) for pattern, text in searches)
             if hit and cue.id in self._weighed:
                 hit = any(
                     self._counts(cue, m)
-                    for pattern, gate in gated
-                    for text in distinct
-                    if gate is None or gate.search(text)
+                    for pattern, text in searches
                     for m in pattern.finditer(text)
                 )
             if hit:
@@ -168,20 +165,13 @@ class CueReader:
                 for signal in cue.signals
                 if any(
                     self._counts(cue, m)
-                    for pattern, gate in self._gated_signals[cue.id, signal.name]
-                    for text in distinct
-                    if gate is None or gate.search(text)
+                    for pattern, text in self._gated_signals[cue.id, signal.name].searches(found)
                     for m in pattern.finditer(text)
                 )
             )
             if weight >= cue.threshold:
                 fired.add(cue.id)
         return fired
-
-    @staticmethod
-    def _may_match(gate: re.Pattern[str] | None, texts: tuple[str, ...]) -> bool:
-        """Return True unless ``gate`` shows that none of ``texts`` holds a needed word."""
-        return gate is None or any(gate.search(text) for text in texts)
 
     def _counts(self, cue: Cue, found: re.Match[str]) -> bool:
         if cue.negatable and (
@@ -354,31 +344,46 @@ def _runs(marks: list[bool]) -> list[tuple[int, int]]:
     return runs
 
 
-_Gated = tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...]
+@dataclass(frozen=True)
+class _Gated:
+    """A group of patterns, each with the words it cannot match without.
 
-
-def _gated(patterns: tuple[re.Pattern[str], ...]) -> _Gated:
-    """Pair each pattern with a search for the words it cannot match without.
-
-    None: no shortcut. One compiled search of the few words is several times faster
-    than testing them one by one in Python, and a message is tested against a thousand.
+    A pattern is searched only in a text that holds one of its words (most messages
+    hold none of a cue's); one with no such words is searched in every text.
     """
-    return tuple((p, _any_of(required_words(p))) for p in patterns)
 
+    always: tuple[re.Pattern[str], ...]
+    #: Each other pattern with its words.
+    gated: tuple[tuple[re.Pattern[str], frozenset[str]], ...]
+    #: The words of all of them: a text with none of these needs no look at each pattern.
+    needs: frozenset[str]
 
-def _gate_of_all(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
-    """Return a search for any word that one of ``patterns`` needs (None: one needs none)."""
-    needed = [required_words(p) for p in patterns]
-    if any(words is None for words in needed):
-        return None
-    return _any_of(tuple({w for words in needed for w in words or ()}))
+    @classmethod
+    def of(cls, patterns: tuple[re.Pattern[str], ...]) -> _Gated:
+        """Read each pattern's needed words from the expression itself."""
+        always: list[re.Pattern[str]] = []
+        gated: list[tuple[re.Pattern[str], frozenset[str]]] = []
+        for pattern in patterns:
+            words = required_words(pattern)
+            if words is None:
+                always.append(pattern)
+            else:
+                gated.append((pattern, frozenset(words)))
+        needs = frozenset(word for _pattern, words in gated for word in words)
+        return cls(tuple(always), tuple(gated), needs)
 
-
-def _any_of(words: tuple[str, ...] | None) -> re.Pattern[str] | None:
-    """Return a search for any of ``words`` as plain text (None for None)."""
-    if words is None:
-        return None
-    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    def searches(
+        self, found: tuple[tuple[str, frozenset[str]], ...]
+    ) -> list[tuple[re.Pattern[str], str]]:
+        """Return the (pattern, text) pairs worth searching, given each text's words found."""
+        pairs = [(pattern, text) for pattern in self.always for text, _words in found]
+        for text, words in found:
+            if self.needs.isdisjoint(words):
+                continue
+            pairs.extend(
+                (pattern, text) for pattern, needs in self.gated if not needs.isdisjoint(words)
+            )
+        return pairs
 
 
 def platelet_value(count: str) -> float:
