@@ -19,6 +19,10 @@ __all__ = ["LANGUAGE_PARTS", "LanguageReader"]
 LANGUAGE_PARTS = ("vocabulary", "cues")
 # The vocabulary's word-to-text mappings, besides its word lists.
 _MAPPINGS = ("shorthand", "also-known-as", "sounds-like")
+# Named lists of words that cue patterns write as {name} ("{wish} ... {death}").
+_WORD_CLASSES = "word-classes"
+# A {name} in a pattern; a repeat count ({0,6}) is not a name.
+_CLASS_NAME = re.compile(r"\{([a-z][a-z-]*)\}")
 _CUE_KEYS = (
     "id",
     "note",
@@ -56,6 +60,8 @@ class LanguageReader(NodeReader):
         self.shorthand: dict[str, str] = {}
         self.also_known_as: dict[str, str] = {}
         self.sounds_like: dict[str, str] = {}
+        #: Each word class as an alternation ready to put into a pattern.
+        self.word_classes: dict[str, str] = {}
         self.cues: dict[str, Cue] = {}
         self.roles: dict[str, tuple[tuple[str, ...], str]] = {}
         self.language_where: dict[str, str] = {}
@@ -73,7 +79,7 @@ class LanguageReader(NodeReader):
         fields = self.mapping(node, "vocabulary")
         if fields is None:
             return
-        self.unknown_keys(node, (*VOCABULARY_LISTS, *_MAPPINGS), "vocabulary")
+        self.unknown_keys(node, (*VOCABULARY_LISTS, *_MAPPINGS, _WORD_CLASSES), "vocabulary")
         for name in VOCABULARY_LISTS:
             words = self.text_list(fields, name, node, "vocabulary")
             self.vocabulary[name] = tuple(w.casefold() for w in words)
@@ -81,6 +87,22 @@ class LanguageReader(NodeReader):
         self.shorthand = self.word_mapping(fields, "shorthand", node)
         self.also_known_as = self.word_mapping(fields, "also-known-as", node)
         self.sounds_like = self.word_mapping(fields, "sounds-like", node)
+        self.add_word_classes(fields.get(_WORD_CLASSES))
+
+    def add_word_classes(self, node: yaml.Node | None) -> None:
+        """Read ``word-classes``: each a list of words or phrases, kept as an alternation."""
+        if node is None:
+            return
+        classes = self.mapping(node, f"vocabulary: {_WORD_CLASSES}") or {}
+        for name, words_node in classes.items():
+            label = f"vocabulary: {_WORD_CLASSES}"
+            if not _CLASS_NAME.fullmatch("{" + name + "}"):
+                self.problem(words_node, f"{label}: '{name}' must be lowercase letters and hyphens")
+                continue
+            words = self.text_list(classes, name, node, label)
+            # Longest first: the alternation then takes "end it all" before "end it".
+            folded = sorted({w.casefold() for w in words}, key=lambda w: (-len(w), w))
+            self.word_classes[name] = "(?:" + "|".join(re.escape(w) for w in folded) + ")"
 
     def check_word_forms(self, node: yaml.Node | None) -> None:
         """Each ``word-forms`` group holds two words or more, and a word is in one group only."""
@@ -224,6 +246,14 @@ class LanguageReader(NodeReader):
             self.text_list(fields, "patterns", item, label, required=False),
             strict=False,
         ):
+            unknown = [n for n in _CLASS_NAME.findall(text) if n not in self.word_classes]
+            if unknown:
+                self.problem(
+                    pattern_node,
+                    f"{label}: pattern names a word class the vocabulary lacks: {unknown[0]}",
+                )
+                continue
+            text = _CLASS_NAME.sub(lambda m: self.word_classes[m[1]], text)
             try:
                 patterns.append(re.compile(text))
             except re.error as error:

@@ -259,3 +259,38 @@ def test_an_any_form_cue_finds_its_phrases_in_every_form(folder: Path, message: 
     rewrite(folder, "language.yaml", ANY_FORM, "    urgent: true\n")
     # Examples that need the other forms would now fail `check`: built without them.
     assert "crisis" not in Matcher.build(load_knowledge(folder)).match(message).cues
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "at", "message"),
+    [
+        # A pattern naming a list the vocabulary does not have.
+        (
+            r"'\b{wish}\b(?!",
+            r"'\b{wishes}\b(?!",
+            r"      - '\b{wishes}\b(?!",
+            "cue 'crisis': pattern names a word class the vocabulary lacks: wishes",
+        ),
+        # A list name that a pattern could not write.
+        (
+            "    wish: [want,",
+            "    Wish: [want,",
+            "    Wish: [want,",
+            "vocabulary: word-classes: 'Wish' must be lowercase letters and hyphens",
+        ),
+    ],
+)
+def test_a_bad_word_class_is_named_with_its_line(
+    folder: Path, old: str, new: str, at: str, message: str
+) -> None:
+    path, text = rewrite(folder, "language.yaml", old, new)
+    # The line starts with ``at``; the rest of it is the long list or pattern.
+    line = next(n for n, got in enumerate(text.splitlines(), start=1) if got.startswith(at))
+    assert f"{path}:{line}: {message}" in problems(folder)
+
+
+def test_a_word_added_to_a_class_counts_in_every_pattern_that_names_it(folder: Path) -> None:
+    message = "i keep yearning to be dead"
+    assert "crisis" not in LoadedKnowledge.load(folder).matcher.match(message).cues
+    rewrite(folder, "language.yaml", "    wish: [want,", "    wish: [yearning to, want,")
+    assert "crisis" in LoadedKnowledge.load(folder).matcher.match(message).cues
