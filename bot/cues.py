@@ -22,6 +22,8 @@ __all__ = ["CueReader", "platelet_value"]
 _LIST_WORDS = frozenset({"or", "nor"})
 # The longest clause that may only tell the time of the clauses around it ("years ago").
 _TIME_ONLY_WORDS = 4
+# The words before an anchored pattern's core that still belong to it ("not had a fever").
+_CORE_LEAD_WORDS = 3
 # Words around a drug's name that are never a dose verb themselves.
 _POSSESSIVES = ("my", "the", "his", "her")
 
@@ -174,14 +176,12 @@ class CueReader:
         return fired
 
     def _counts(self, cue: Cue, found: re.Match[str]) -> bool:
-        if cue.negatable and (
-            self._negated(found.string[: found.start()].split())
-            or (
-                found.re in self._denied_inside
-                and not self._negations.isdisjoint(found.group(0).split()[1:])
-            )
-        ):
-            return False
+        if cue.negatable:
+            before, inside = _around_core(found)
+            if self._negated(before) or (
+                found.re in self._denied_inside and not self._negations.isdisjoint(inside)
+            ):
+                return False
         groups = found.groupdict()
         if groups.get("before") and groups.get("after"):
             # "went from 142 to 41": a fall to half or less is a fast fall.
@@ -384,6 +384,28 @@ class _Gated:
                 (pattern, text) for pattern, needs in self.gated if not needs.isdisjoint(words)
             )
         return pairs
+
+
+def _around_core(found: re.Match[str]) -> tuple[list[str], list[str]]:
+    """Return the words before a match's core, and the words inside it that may deny it.
+
+    A pattern anchored at the start ("^(?!...).*i took a load") matches the whole message
+    up to its core: a negation far back in a long story ("I've not been right") says
+    nothing about the core. Its core starts at the first word it cannot match without;
+    the few words just before the core count as inside it ("not had a fever"). In any
+    other pattern the core is the whole match, its first word aside.
+    """
+    start = found.start()
+    if not found.re.pattern.startswith("^"):
+        return found.string[:start].split(), found.group(0).split()[1:]
+    matched = found.group(0)
+    first = min(
+        (i for word in required_words(found.re) or () if (i := matched.find(word)) >= 0),
+        default=0,
+    )
+    lead = matched[:first].split()[-_CORE_LEAD_WORDS:]
+    core = matched[first:].split()
+    return found.string[: start + first].split(), lead + core[1:]
 
 
 def platelet_value(count: str) -> float:

@@ -118,3 +118,23 @@ def test_platelet_counts_are_read_in_thousands_per_microlitre(text: str, value: 
 )
 def test_messages_in_other_languages(matcher: Matcher, question: str, foreign: bool) -> None:
     assert matcher.match(question).foreign is foreign
+
+
+@pytest.mark.parametrize(
+    ("question", "cue", "fires"),
+    [
+        # A pattern that reads the whole message ("^(?!...).*"): a negation far back in
+        # the story says nothing about its core.
+        (
+            "sorry, rambling, I've not been right, I took a load of my tablets on friday night",
+            "crisis",
+            True,
+        ),
+        # A negation just before the core still denies it.
+        ("I have not had a fever since starting dapsone", "red-flag.fever", False),
+    ],
+)
+def test_a_negation_denies_only_the_core_of_a_pattern(
+    matcher: Matcher, question: str, cue: str, fires: bool
+) -> None:
+    assert (cue in matcher.match(question).cues) is fires
