@@ -246,7 +246,7 @@ ANY_FORM = "    urgent: true\n    any-form: true\n"
     "message",
     [
         # Each is one of the crisis cue's phrases with a word in another form.
-        "I've been wanting to die since I started it",
+        "I keep wishing I was dead since I started it",
         "I'm thinking about taking them all right now",
         "i dont want to be hear any more",
         "I keep thinking about swallowing them all",
