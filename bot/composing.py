@@ -299,6 +299,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # "my daughter's friend has chickenpox", then "what should I do": what to do now
         # again, until a turn says it is over ("gone now").
         match = replace(match, cues=match.cues | standing, urgent=True)
+    told_crisis: frozenset[str] = frozenset()
     if (
         context is not None
         and context.crisis
@@ -320,6 +321,9 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # take", "forget I said that" or "I just want to know for safety": the crisis
         # reply again, never a cold "not covered", a dose refusal or "which medicine?".
         answer = _exclusive(kb, replace(match, cues=context.crisis))
+        # The crisis told before is still the chat's crisis (this turn's own cues,
+        # "is the flu jab alright", have no crisis reply to repeat later).
+        told_crisis = context.crisis
     elif (
         context is not None
         and context.strangers
@@ -342,7 +346,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
             # A crisis told earlier in the chat opens every reply that follows it.
             answer = _with_crisis_first(kb, answer, context.crisis)
     folded = _folded(kb)
-    crisis = frozenset(match.cues) if answer.kind == "crisis" else frozenset()
+    crisis = told_crisis or (frozenset(match.cues) if answer.kind == "crisis" else frozenset())
     alarms = match.cues & folded.urgent
     return replace(
         answer,

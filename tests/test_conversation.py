@@ -9,6 +9,7 @@ from bot.conversation import DEFAULT_MEMORY_SECONDS, ConversationMemory
 from bot.knowledge import load_knowledge
 from bot.live import LoadedKnowledge
 from bot.matching import Matcher
+from bot.rendering import render_plain
 
 AZA = Context(drugs=("azathioprine",), topics=("side-effects",))
 CSA = Context(drugs=("cyclosporine",), topics=("interactions",))
@@ -293,3 +294,25 @@ def test_what_to_do_now_across_turns(
         reply = knowledge.answer(turn, memory.recall("chat"))
         memory.after("chat", reply)
     assert (alarm in reply.alarms) is opens
+
+
+def test_a_crisis_repeated_for_a_question_it_cannot_answer_still_opens_later_replies(
+    knowledge: LoadedKnowledge,
+) -> None:
+    # The crisis reply again for "is the flu jab alright", then a drug question: the
+    # crisis told two turns back still opens the reply.
+    memory = ConversationMemory()
+    turns = [
+        "I'm on azathioprine",
+        "I have said my goodbyes to the family and I am ready to be done",
+        "One more thing, is it alright to have the flu jab at the chemist?",
+    ]
+    for turn in turns:
+        memory.after("chat", knowledge.answer(turn, memory.recall("chat")))
+    context = memory.recall("chat")
+    assert context is not None
+    assert context.crisis == frozenset({"crisis"})
+    reply = knowledge.answer("And the sherry at Christmas, is that alright with it?", context)
+    crisis_opening = render_plain(knowledge.answer("i want to die", None)).split("\n")[0]
+    assert render_plain(reply).startswith(crisis_opening)
+    assert reply.drugs == ("azathioprine",)
