@@ -19,7 +19,7 @@ __all__ = ["LANGUAGE_PARTS", "LanguageReader"]
 LANGUAGE_PARTS = ("vocabulary", "cues")
 # The vocabulary's word-to-text mappings, besides its word lists.
 _MAPPINGS = ("shorthand", "also-known-as", "sounds-like")
-# Named lists of words that cue patterns write as {name} ("{wish} ... {death}").
+# Named lists of words that cue patterns write as {name} ("{wish} ... {own-death}").
 _WORD_CLASSES = "word-classes"
 # A {name} in a pattern; a repeat count ({0,6}) is not a name.
 _CLASS_NAME = re.compile(r"\{([a-z][a-z-]*)\}")
