@@ -11,7 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["LIST_ROLES", "ROLE_NAMES", "VOCABULARY_LISTS", "Cue", "Language", "Roles", "Signal"]
+__all__ = [
+    "LIST_ROLES",
+    "ROLE_NAMES",
+    "VOCABULARY_LISTS",
+    "Cue",
+    "Language",
+    "LearnedCue",
+    "Roles",
+    "Signal",
+]
 
 #: The word lists of ``vocabulary`` (besides ``shorthand``, a mapping).
 VOCABULARY_LISTS = (
@@ -115,6 +124,25 @@ class Cue:
 
 
 @dataclass(frozen=True)
+class LearnedCue:
+    """Whole messages, labelled, from which a model learns to hear one cue.
+
+    The model (:mod:`bot.learned_cue`) fires the cue on a message its rules miss
+    when it is at least ``threshold`` sure. It also learns from the cue's own
+    examples (said) and from its counter-examples and every other cue's messages
+    (not said).
+    """
+
+    cue: str
+    threshold: float
+    examples: tuple[str, ...]
+    """Messages that say the cue."""
+    counter_examples: tuple[str, ...]
+    """Messages that do not."""
+    where: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class Roles:
     """Which topic plays which part in a reply ("" where no topic plays it)."""
 
@@ -167,6 +195,8 @@ class Language:
     name typed by voice ("sigh closporin") is compared with ours by how it sounds."""
     cues: tuple[Cue, ...]
     roles: Roles
+    learned: LearnedCue | None = None
+    """Messages that teach a model to hear a cue its rules miss (a crisis), if any."""
 
     def cue(self, cue_id: str) -> Cue | None:
         """Return the cue with this id, if declared."""

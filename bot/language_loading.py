@@ -11,12 +11,24 @@ from collections.abc import Iterable
 
 import yaml
 
-from bot.language import LIST_ROLES, ROLE_NAMES, VOCABULARY_LISTS, Cue, Language, Roles, Signal
+from bot.language import (
+    LIST_ROLES,
+    ROLE_NAMES,
+    VOCABULARY_LISTS,
+    Cue,
+    Language,
+    LearnedCue,
+    Roles,
+    Signal,
+)
 from bot.yaml_reading import NodeReader, lowered
 
-__all__ = ["LANGUAGE_PARTS", "LanguageReader"]
+__all__ = ["LANGUAGE_PARTS", "LEARNED_CUE", "LanguageReader"]
 
 LANGUAGE_PARTS = ("vocabulary", "cues")
+# Labelled whole messages a model learns a cue from; optional, like "roles".
+LEARNED_CUE = "learned-cue"
+_LEARNED_KEYS = ("cue", "threshold", "note", "examples", "not")
 # The vocabulary's word-to-text mappings, besides its word lists.
 _MAPPINGS = ("shorthand", "also-known-as", "sounds-like")
 # Named lists of words that cue patterns write as {name} ("{wish} ... {own-death}").
@@ -65,15 +77,41 @@ class LanguageReader(NodeReader):
         self.cues: dict[str, Cue] = {}
         self.roles: dict[str, tuple[tuple[str, ...], str]] = {}
         self.language_where: dict[str, str] = {}
+        self.learned: LearnedCue | None = None
 
     def add_language_part(self, key: str, node: yaml.Node) -> None:
         if key in self.language_where:
             self.problem(node, f"'{key}' is defined in more than one file")
             return
         self.language_where[key] = self.where(node)
-        {"vocabulary": self.add_vocabulary, "roles": self.add_roles, "cues": self.add_cues}[key](
-            node
-        )
+        {
+            "vocabulary": self.add_vocabulary,
+            "roles": self.add_roles,
+            "cues": self.add_cues,
+            LEARNED_CUE: self.add_learned_cue,
+        }[key](node)
+
+    def add_learned_cue(self, node: yaml.Node) -> None:
+        """Read ``learned-cue``: the cue a model hears, its threshold and its messages."""
+        fields = self.mapping(node, LEARNED_CUE)
+        if fields is None:
+            return
+        self.unknown_keys(node, _LEARNED_KEYS, LEARNED_CUE)
+        cue_id = self.text(fields, "cue", node, LEARNED_CUE)
+        threshold = self.text(fields, "threshold", node, LEARNED_CUE)
+        try:
+            value = float(threshold) if threshold is not None else None
+        except ValueError:
+            value = None
+        if threshold is not None and (value is None or not 0.5 <= value < 1):
+            self.problem(
+                fields["threshold"],
+                f"{LEARNED_CUE}: 'threshold' must be a number from 0.5 up to (not including) 1",
+            )
+        examples = self.text_list(fields, "examples", node, LEARNED_CUE)
+        counter = self.text_list(fields, "not", node, LEARNED_CUE)
+        if cue_id is not None and value is not None and 0.5 <= value < 1:
+            self.learned = LearnedCue(cue_id, value, examples, counter, self.where(node))
 
     def add_vocabulary(self, node: yaml.Node) -> None:
         fields = self.mapping(node, "vocabulary")
@@ -342,6 +380,10 @@ class LanguageReader(NodeReader):
         for where, cue_id in alert_cues:
             if self.cues and cue_id not in self.cues:
                 self.problems.append(f"{where}: alert '{cue_id}': no such cue")
+        if self.learned is not None and self.cues and self.learned.cue not in self.cues:
+            self.problems.append(
+                f"{self.learned.where}: {LEARNED_CUE}: no such cue '{self.learned.cue}'"
+            )
         for cue in self.cues.values():
             for other in cue.overrides:
                 if other != "*" and other not in self.cues:
@@ -385,4 +427,5 @@ class LanguageReader(NodeReader):
                 class_risks=role["class-risks"],
                 background=role["background"],
             ),
+            learned=self.learned,
         )

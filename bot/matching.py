@@ -16,6 +16,7 @@ from bot.cues import CueReader
 from bot.drug_names import DrugNameIndex
 from bot.knowledge import KnowledgeBase
 from bot.language import Language
+from bot.learned_cue import LearnedModel, train_model
 from bot.lexicon import EnglishWords, english_words
 from bot.phrase_index import PhraseIndex
 from bot.text import edit_limit, normalize, stem
@@ -84,6 +85,9 @@ class Match:
     on mmf"): what to do is said as advice, never as an alarm."""
     cues: frozenset[str] = frozenset()
     """Ids of every cue of the language that fired."""
+    heard_with: tuple[str, ...] = ()
+    """Red flags told in a message whose crisis only the learned model heard: a guess
+    must never hide them, so their lines follow the crisis reply."""
 
     @property
     def is_empty(self) -> bool:
@@ -112,6 +116,7 @@ class Matcher:
         self._foreign_words = frozenset(language.foreign_words)
         self._common_words = frozenset(language.common_words)
         self._negations = frozenset(language.negations)
+        self.learned = _learned_model(language)
 
     @classmethod
     def build(cls, kb: KnowledgeBase, lexicon: EnglishWords | None = None) -> Matcher:
@@ -293,6 +298,12 @@ class Matcher:
             # "had a fever last week, fine now. is my rash from dapsone?": only the red
             # flags of sentences told as present count.
             fired = (fired - self.cues.tensed) | self._present_red_flags(text, named_flags)
+        heard_with: tuple[str, ...] = ()
+        if self.learned is not None:
+            cue_id, model = self.learned
+            if cue_id not in fired and model.hears(text):
+                heard_with = tuple(sorted(fired & self.cues.urgent))
+                fired.add(cue_id)
         # A message in another language is never guessed at, even where a drug's name
         # and a topic word can be picked out of it ("puedo tomar alcohol con azatioprina").
         foreign = self._foreign(normalized.split())
@@ -373,6 +384,7 @@ class Matcher:
             greeting="greeting" in fired,
             thanks="thanks" in fired,
             cues=frozenset(fired),
+            heard_with=heard_with if "*" in dropped else (),
         )
 
 
@@ -387,6 +399,24 @@ def match_question(kb: KnowledgeBase, text: str) -> Match:
         The match.
     """
     return Matcher.build(kb).match(text)
+
+
+def _learned_model(language: Language) -> tuple[str, LearnedModel] | None:
+    """Train the model of the language's learned cue, if it has one.
+
+    It learns from the learned messages, from the cue's own examples and
+    counter-examples, and from every other cue's messages, none of which says it.
+    """
+    learned = language.learned
+    cue = language.cue(learned.cue) if learned is not None else None
+    if learned is None or cue is None:
+        return None
+    said = (*cue.examples, *learned.examples)
+    not_said = [*cue.counter_examples, *learned.counter_examples]
+    for other in language.cues:
+        if other.id != cue.id:
+            not_said += [*other.examples, *other.counter_examples]
+    return cue.id, train_model(said, tuple(dict.fromkeys(not_said)), learned.threshold)
 
 
 def _ranked(scores: dict[tuple[str, str], int]) -> list[tuple[tuple[str, str], int]]:
