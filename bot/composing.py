@@ -614,8 +614,9 @@ def _exclusive(kb: KnowledgeBase, match: Match) -> Answer:
     """The reply to a cue that overrides everything (a crisis): its alert alone."""
     alerts = [a for a in kb.alerts if a.cue in match.cues]
     entries = [a.entry for a in alerts] or [kb.urgent]
-    # Red flags told with a crisis only the learned model heard keep their lines.
-    entries += [a.entry for a in kb.alerts if a.cue in match.heard_with]
+    # Red flags told with a crisis only the learned model heard open the reply: the
+    # model may be wrong, what to do now about a swallowed tablet or a bleed is not.
+    entries = [a.entry for a in kb.alerts if a.cue in match.heard_with] + entries
     return Answer(
         kind="crisis",
         urgent=None,

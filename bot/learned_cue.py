@@ -14,6 +14,7 @@ so reloading unchanged knowledge does not train again.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import random
 from collections.abc import Mapping
@@ -24,11 +25,12 @@ from bot.text import normalize, stem, words_of
 
 __all__ = ["LearnedModel", "message_features", "train_model"]
 
-# Passes over the messages, step size and weight decay. Four passes were as good as
-# twelve on messages held out by writer (worse recall below three).
-_PASSES = 4
+# Passes over the messages, step size and weight decay, chosen on messages held out
+# by writer (five folds of the stored sets): eight passes with this decay gave a
+# fifth fewer false crises than four, and twelve little more.
+_PASSES = 8
 _STEP = 0.3
-_DECAY = 1e-5
+_DECAY = 1e-4
 # The bias moves slower than the word weights, so that a rare word, not the prior,
 # carries a message.
 _BIAS_STEP = 0.1
@@ -39,12 +41,12 @@ _LIMIT = 30.0  # logits beyond this are certain either way; exp() must not overf
 def message_features(text: str) -> frozenset[str]:
     """Return the stems of a message, its adjacent stem pairs and pairs one word apart.
 
-    >>> sorted(message_features("no point going on"))
-    ['going', 'going on', 'no', 'no _ going', 'no point', 'on', 'point', 'point _ on', 'point going']
+    >>> sorted(message_features("no point going"))
+    ['going', 'no', 'no _ going', 'no point', 'point', 'point going']
     """
     stems = [stem(w) for w in words_of(normalize(text))]
     features = set(stems)
-    features.update(f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False))
+    features.update(f"{a} {b}" for a, b in itertools.pairwise(stems))
     features.update(f"{a} _ {c}" for a, c in zip(stems, stems[2:], strict=False))
     return frozenset(features)
 

@@ -27,6 +27,13 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def rules_folder(folder: Path) -> Path:
+    """The shipped knowledge without its learned cue: the rules alone, to test a rule."""
+    (folder / "learned-crisis.yaml").unlink()
+    return folder
+
+
 def rewrite(folder: Path, name: str, old: str, new: str) -> tuple[Path, str]:
     path = folder / name
     text = edit(path.read_text(encoding="utf-8"), old, new)
@@ -199,8 +206,10 @@ def test_a_badly_weighed_signal_is_named_with_its_line(
         ("im not a burden and im not ready to give up, whats the point of sun cream", False),
     ],
 )
-def test_signals_fire_only_when_their_weights_add_up(message: str, crisis: bool) -> None:
-    loaded = LoadedKnowledge.load(DEFAULT_KNOWLEDGE_PATH)
+def test_signals_fire_only_when_their_weights_add_up(
+    rules_folder: Path, message: str, crisis: bool
+) -> None:
+    loaded = LoadedKnowledge.load(rules_folder)
     assert ("crisis" in loaded.matcher.match(message).cues) is crisis
 
 
@@ -254,11 +263,11 @@ ANY_FORM = "    urgent: true\n    any-form: true\n"
         "I don't really want to live any more",
     ],
 )
-def test_an_any_form_cue_finds_its_phrases_in_every_form(folder: Path, message: str) -> None:
-    assert "crisis" in LoadedKnowledge.load(folder).matcher.match(message).cues
-    rewrite(folder, "language.yaml", ANY_FORM, "    urgent: true\n")
+def test_an_any_form_cue_finds_its_phrases_in_every_form(rules_folder: Path, message: str) -> None:
+    assert "crisis" in LoadedKnowledge.load(rules_folder).matcher.match(message).cues
+    rewrite(rules_folder, "language.yaml", ANY_FORM, "    urgent: true\n")
     # Examples that need the other forms would now fail `check`: built without them.
-    assert "crisis" not in Matcher.build(load_knowledge(folder)).match(message).cues
+    assert "crisis" not in Matcher.build(load_knowledge(rules_folder)).match(message).cues
 
 
 @pytest.mark.parametrize(
@@ -289,8 +298,68 @@ def test_a_bad_word_class_is_named_with_its_line(
     assert f"{path}:{line}: {message}" in problems(folder)
 
 
-def test_a_word_added_to_a_class_counts_in_every_pattern_that_names_it(folder: Path) -> None:
+def test_a_word_added_to_a_class_counts_in_every_pattern_that_names_it(
+    rules_folder: Path,
+) -> None:
     message = "i keep yearning to be dead"
+    assert "crisis" not in LoadedKnowledge.load(rules_folder).matcher.match(message).cues
+    rewrite(rules_folder, "language.yaml", "    wish: [want,", "    wish: [yearning to, want,")
+    assert "crisis" in LoadedKnowledge.load(rules_folder).matcher.match(message).cues
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "at", "message"),
+    [
+        (
+            "  threshold: 0.95",
+            "  threshold: 1.5",
+            "  threshold: 1.5",
+            "learned-cue: 'threshold' must be a number from 0.5 up to (not including) 1",
+        ),
+        (
+            "  threshold: 0.95",
+            "  threshold: sure",
+            "  threshold: sure",
+            "learned-cue: 'threshold' must be a number from 0.5 up to (not including) 1",
+        ),
+        ("  cue: crisis", "  cue: crises", "  cue: crises", "learned-cue: no such cue 'crises'"),
+        (
+            "  threshold: 0.95",
+            "  threshold: 0.95\n  weight: 2",
+            "  weight: 2",
+            "learned-cue: unknown key 'weight' (allowed: cue, examples, not, note, threshold)",
+        ),
+    ],
+)
+def test_a_bad_learned_cue_is_named_with_its_line(
+    folder: Path, old: str, new: str, at: str, message: str
+) -> None:
+    path, text = rewrite(folder, "learned-crisis.yaml", old, new)
+    line = line_of(text, at)
+    assert f"{path}:{line}: {message}" in problems(folder)
+
+
+def test_a_message_added_to_the_learned_cue_is_heard(folder: Path) -> None:
+    message = "the purple elephant has come to take me away tonight"
     assert "crisis" not in LoadedKnowledge.load(folder).matcher.match(message).cues
-    rewrite(folder, "language.yaml", "    wish: [want,", "    wish: [yearning to, want,")
+    rewrite(folder, "learned-crisis.yaml", "  examples:\n", f"  examples:\n  - {message}\n")
     assert "crisis" in LoadedKnowledge.load(folder).matcher.match(message).cues
+
+
+def test_a_red_flag_told_with_a_crisis_only_the_model_heard_opens_the_reply(
+    folder: Path,
+) -> None:
+    # The rules read the swallowed tablets; only the model hears the crisis. A guess
+    # must never hide what to do now.
+    message = "my toddler swallowed my dapsone and the purple elephant has come for me"
+    rewrite(folder, "learned-crisis.yaml", "  examples:\n", f"  examples:\n  - {message}\n")
+    loaded = LoadedKnowledge.load(folder)
+    match = loaded.matcher.match(message)
+    assert match.exclusive
+    assert match.heard_with == ("poisoning.child",)
+
+    answer = loaded.answer(message)
+
+    assert answer.kind == "crisis"
+    assert answer.notices[0].startswith("Call emergency services or your poison centre now")
+    assert any("116 123" in notice for notice in answer.notices[1:])
