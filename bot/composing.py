@@ -320,7 +320,9 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # "she's been self harming again", then "what should I do", "how many would it
         # take", "forget I said that" or "I just want to know for safety": the crisis
         # reply again, never a cold "not covered", a dose refusal or "which medicine?".
-        answer = _exclusive(kb, replace(match, cues=context.crisis))
+        # A red flag or count told now ("my platelets are 8") opens it: what to do now.
+        flags = tuple(sorted(match.cues & _folded(kb).urgent))
+        answer = _exclusive(kb, replace(match, cues=context.crisis, heard_with=flags))
         # The crisis told before is still the chat's crisis (this turn's own cues,
         # "is the flu jab alright", have no crisis reply to repeat later).
         told_crisis = context.crisis
@@ -614,8 +616,9 @@ def _exclusive(kb: KnowledgeBase, match: Match) -> Answer:
     """The reply to a cue that overrides everything (a crisis): its alert alone."""
     alerts = [a for a in kb.alerts if a.cue in match.cues]
     entries = [a.entry for a in alerts] or [kb.urgent]
-    # Red flags told with a crisis only the learned model heard open the reply: the
-    # model may be wrong, what to do now about a swallowed tablet or a bleed is not.
+    # Red flags told with a crisis only the learned model heard, or after a crisis told
+    # earlier in the chat, open the reply: the model may be wrong, and what to do now
+    # about a swallowed tablet, a bleed or a low count is never left out.
     entries = [a.entry for a in kb.alerts if a.cue in match.heard_with] + entries
     return Answer(
         kind="crisis",

@@ -6,17 +6,18 @@ regression over the message's word stems and word pairs, trained on messages
 labelled as saying the cue or not, hears wordings near those it learned from.
 
 The messages are data in the knowledge folder (``learned-cue``); this module is
-the engine only. Training is deterministic (the messages are shuffled with a fixed seed), so
-one knowledge folder always gives the same model, and it is cached per training set,
-so reloading unchanged knowledge does not train again.
+the engine only. Training is deterministic (each message's place in the training
+order comes from a digest of its text), so one knowledge folder always gives the
+same model, and it is cached per training set, so reloading unchanged knowledge
+does not train again.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import math
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -34,7 +35,7 @@ _DECAY = 1e-4
 # The bias moves slower than the word weights, so that a rare word, not the prior,
 # carries a message.
 _BIAS_STEP = 0.1
-_SEED = 0
+_SALT = b"learned-cue"  # fixed: the same messages always train in the same order
 _LIMIT = 30.0  # logits beyond this are certain either way; exp() must not overflow
 
 
@@ -87,14 +88,19 @@ def _trained(said: tuple[str, ...], not_said: tuple[str, ...]) -> tuple[dict[str
     if not said or not not_said:
         return {}, -_LIMIT
     index: dict[str, int] = {}
-    rows: list[tuple[tuple[int, ...], int]] = []
-    for label, messages in ((1, said), (0, not_said)):
-        for message in messages:
-            ids = tuple(index.setdefault(f, len(index)) for f in sorted(message_features(message)))
-            rows.append((ids, label))
     # Stochastic gradient descent learns from the order it is shown: mixed, not one
-    # group then the other; the seed keeps the mix, and so the model, the same.
-    random.Random(_SEED).shuffle(rows)
+    # group then the other. Each message's place comes from a digest of its own text,
+    # so a message added or removed moves no other: a small edit to the knowledge
+    # changes the model a little, never all of it.
+    labelled = [(1, m) for m in said] + [(0, m) for m in not_said]
+    order = sorted(
+        labelled,
+        key=lambda pair: hashlib.blake2b(pair[1].encode(), digest_size=8, salt=_SALT).digest(),
+    )
+    rows: list[tuple[tuple[int, ...], int]] = []
+    for label, message in order:
+        ids = tuple(index.setdefault(f, len(index)) for f in sorted(message_features(message)))
+        rows.append((ids, label))
     total = len(rows)
     class_weight = (total / (2 * len(not_said)), total / (2 * len(said)))
     w = [0.0] * len(index)

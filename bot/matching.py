@@ -87,7 +87,7 @@ class Match:
     """Ids of every cue of the language that fired."""
     heard_with: tuple[str, ...] = ()
     """Red flags told in a message whose crisis only the learned model heard: a guess
-    must never hide them, so their lines follow the crisis reply."""
+    must never hide them, so their lines open the crisis reply."""
 
     @property
     def is_empty(self) -> bool:

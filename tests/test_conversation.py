@@ -316,3 +316,17 @@ def test_a_crisis_repeated_for_a_question_it_cannot_answer_still_opens_later_rep
     crisis_opening = render_plain(knowledge.answer("i want to die", None)).split("\n")[0]
     assert render_plain(reply).startswith(crisis_opening)
     assert reply.drugs == ("azathioprine",)
+
+
+def test_a_low_count_told_after_a_crisis_opens_the_crisis_reply(
+    knowledge: LoadedKnowledge,
+) -> None:
+    memory = ConversationMemory()
+    for turn in ["I have said my goodbyes to the family and I am ready to be done"]:
+        memory.after("chat", knowledge.answer(turn, memory.recall("chat")))
+
+    reply = knowledge.answer("my platelets are 8", memory.recall("chat"))
+
+    assert reply.kind == "crisis"
+    assert reply.notices[0].startswith("Contact your haematology team today")
+    assert any("116 123" in notice for notice in reply.notices[1:])
