@@ -329,6 +329,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     elif (
         context is not None
         and context.strangers
+        and not match.exclusive
         and not (match.drugs or match.other_drugs or match.greeting or match.thanks)
         and (
             match.topics

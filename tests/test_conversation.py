@@ -330,3 +330,17 @@ def test_a_low_count_told_after_a_crisis_opens_the_crisis_reply(
     assert reply.kind == "crisis"
     assert reply.notices[0].startswith("Contact your haematology team today")
     assert any("116 123" in notice for notice in reply.notices[1:])
+
+
+def test_a_crisis_told_after_an_uncovered_medicine_gets_the_crisis_reply(
+    knowledge: LoadedKnowledge,
+) -> None:
+    # The chat's uncovered medicine (calpol) must never turn a crisis into "not covered".
+    memory = ConversationMemory()
+    for turn in ["does azathioprine interact with ibuprofen", "ok thanks and what about calpol"]:
+        memory.after("chat", knowledge.answer(turn, memory.recall("chat")))
+
+    reply = knowledge.answer("i want to end my life tonight", memory.recall("chat"))
+
+    assert reply.kind == "crisis"
+    assert reply.drugs == ()
