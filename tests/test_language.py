@@ -138,6 +138,16 @@ def test_the_diff_lists_cue_and_word_list_changes(folder: Path) -> None:
     assert "phrases changed: vocabulary.negations (+nah)" in lines
 
 
+def test_the_diff_lists_learned_message_changes(folder: Path) -> None:
+    before = load_knowledge(folder)
+    rewrite(folder, "learned-crisis.yaml", "  not:\n", "  not:\n  - is it ok with tea\n")
+    after = load_knowledge(folder)
+    assert (
+        "phrases changed: learned-cue (+not is it ok with tea)"
+        in diff_knowledge(before, after).lines()
+    )
+
+
 def test_a_reload_with_a_broken_example_changes_nothing(folder: Path) -> None:
     live = LiveKnowledge(folder)
     before = live.current
