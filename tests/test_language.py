@@ -234,26 +234,56 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "at", "message"),
+    ("file", "old", "new", "at", "message"),
     [
         (
+            "language.yaml",
             "[want wants wanting wanna,",
             "[want,",
             "    [want, wish wishes wishing, end ends ending, finish finishes finishing,",
             "vocabulary: word-forms 'want' needs two words or more",
         ),
         (
+            "language.yaml",
             "here hear, wasnt werent,",
             "here hear, wasnt werent here,",
             "     here hear, wasnt werent here, im hes shes theyre]",
             "vocabulary: word-forms: 'here' is in 'here hear' and 'wasnt werent here'",
         ),
+        (
+            "learned-crisis.yaml",
+            "  threshold: 0.95",
+            "  threshold: 1.5",
+            "  threshold: 1.5",
+            "learned-cue: 'threshold' must be a number from 0.5 up to (not including) 1",
+        ),
+        (
+            "learned-crisis.yaml",
+            "  threshold: 0.95",
+            "  threshold: sure",
+            "  threshold: sure",
+            "learned-cue: 'threshold' must be a number from 0.5 up to (not including) 1",
+        ),
+        (
+            "learned-crisis.yaml",
+            "  cue: crisis",
+            "  cue: crises",
+            "  cue: crises",
+            "learned-cue: no such cue 'crises'",
+        ),
+        (
+            "learned-crisis.yaml",
+            "  threshold: 0.95",
+            "  threshold: 0.95\n  weight: 2",
+            "  weight: 2",
+            "learned-cue: unknown key 'weight' (allowed: cue, examples, not, note, threshold)",
+        ),
     ],
 )
-def test_a_bad_word_forms_group_is_named_with_its_line(
-    folder: Path, old: str, new: str, at: str, message: str
+def test_a_bad_word_forms_group_or_learned_cue_is_named_with_its_line(
+    folder: Path, file: str, old: str, new: str, at: str, message: str
 ) -> None:
-    path, text = rewrite(folder, "language.yaml", old, new)
+    path, text = rewrite(folder, file, old, new)
     line = line_of(text, at)
     assert problems(folder) == (f"{path}:{line}: {message}",)
 
@@ -315,38 +345,6 @@ def test_a_word_added_to_a_class_counts_in_every_pattern_that_names_it(
     assert "crisis" not in LoadedKnowledge.load(rules_folder).matcher.match(message).cues
     rewrite(rules_folder, "language.yaml", "    wish: [want,", "    wish: [yearning to, want,")
     assert "crisis" in LoadedKnowledge.load(rules_folder).matcher.match(message).cues
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "at", "message"),
-    [
-        (
-            "  threshold: 0.95",
-            "  threshold: 1.5",
-            "  threshold: 1.5",
-            "learned-cue: 'threshold' must be a number from 0.5 up to (not including) 1",
-        ),
-        (
-            "  threshold: 0.95",
-            "  threshold: sure",
-            "  threshold: sure",
-            "learned-cue: 'threshold' must be a number from 0.5 up to (not including) 1",
-        ),
-        ("  cue: crisis", "  cue: crises", "  cue: crises", "learned-cue: no such cue 'crises'"),
-        (
-            "  threshold: 0.95",
-            "  threshold: 0.95\n  weight: 2",
-            "  weight: 2",
-            "learned-cue: unknown key 'weight' (allowed: cue, examples, not, note, threshold)",
-        ),
-    ],
-)
-def test_a_bad_learned_cue_is_named_with_its_line(
-    folder: Path, old: str, new: str, at: str, message: str
-) -> None:
-    path, text = rewrite(folder, "learned-crisis.yaml", old, new)
-    line = line_of(text, at)
-    assert f"{path}:{line}: {message}" in problems(folder)
 
 
 def test_a_message_added_to_the_learned_cue_is_heard(folder: Path) -> None:
