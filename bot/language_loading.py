@@ -103,14 +103,16 @@ class LanguageReader(NodeReader):
             value = float(threshold) if threshold is not None else None
         except ValueError:
             value = None
-        if threshold is not None and (value is None or not 0.5 <= value < 1):
+        if value is not None and not 0.5 <= value < 1:
+            value = None
+        if threshold is not None and value is None:
             self.problem(
                 fields["threshold"],
                 f"{LEARNED_CUE}: 'threshold' must be a number from 0.5 up to (not including) 1",
             )
         examples = self.text_list(fields, "examples", node, LEARNED_CUE)
         counter = self.text_list(fields, "not", node, LEARNED_CUE)
-        if cue_id is not None and value is not None and 0.5 <= value < 1:
+        if cue_id is not None and value is not None:
             self.learned = LearnedCue(cue_id, value, examples, counter, self.where(node))
 
     def add_vocabulary(self, node: yaml.Node) -> None:
