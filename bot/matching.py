@@ -86,8 +86,9 @@ class Match:
     cues: frozenset[str] = frozenset()
     """Ids of every cue of the language that fired."""
     heard_with: tuple[str, ...] = ()
-    """Red flags told in a message whose crisis only the learned model heard: a guess
-    must never hide them, so their lines open the crisis reply."""
+    """Red flags whose lines open a crisis reply: told in a message whose crisis only
+    the learned model heard (a guess must never hide them), or, as the composer sets
+    it, told after a crisis earlier in the chat."""
 
     @property
     def is_empty(self) -> bool:
