@@ -998,8 +998,8 @@ class _AnswerBuilder:
                 )
                 answered = True
                 continue
-            if chosen:
-                continue
+            # "wine on dapsone" reads as interactions and alcohol: what is answered
+            # never stands in for what the sources do not cover, which is said plainly.
             topic = self.kb.topic(topic_id)
             title = topic.title.lower() if topic else topic_id
             if topic_id in asked:

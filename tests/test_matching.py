@@ -75,6 +75,12 @@ def test_look_alikes_never_match_a_covered_drug(matcher: Matcher, question: str)
         ("tacrolimis", ("tacrolimis",)),  # a misspelling the file lists itself
         ("ridaforolimus", ("ridaforolimus",)),
         ("can i take tacrolimus with cyclosporine", ("tacrolimus",)),
+        # The everyday word of a several-word name is no name alone (common-words).
+        ("can i take my migraine tablets with cellcept", ("migraine tablets",)),
+        ("I get migraines on cellcept, is that a side effect?", ()),
+        ("my thyroid is underactive, can I take dapsone", ()),
+        ("God take this sickness away from her, how long before dapsone works", ()),
+        ("protein in my urine on ciclosporin", ()),
     ],
 )
 def test_uncovered_drug_names_are_reported(
