@@ -275,6 +275,30 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
             "red-flag.bleeding",
             True,
         ),
+        # A later turn that takes a red flag back ends it (language.yaml, corrected)...
+        (
+            [
+                "im on azathioprine and my gums were bleeding when I brushed",
+                "sorry no that was LAST YEAR before I was diagnosed!! nothing now",
+            ],
+            "red-flag.bleeding",
+            False,
+        ),
+        (
+            [
+                "am on the neoral",
+                "the wean next door's got chickenpox",
+                "naw wait, the doctor's seen him and it's a heat rash, no chickenpox efter aw",
+            ],
+            "exposure",
+            False,
+        ),
+        # ...but a correction that lowers the count is read as the new count.
+        (
+            ["on dapsone, platelets 90 this morning", "sorry the phone wrote 90, I meant 9"],
+            "count.platelets-low",
+            True,
+        ),
         # An alarm told in a message naming no drug stands for the next turn.
         (
             [
