@@ -113,6 +113,10 @@ class CueReader:
         self._switch: tuple[re.Pattern[str], ...] = switch.patterns if switch else ()
         moved = language.cue("moved-on")
         self._moved_on: tuple[re.Pattern[str], ...] = moved.patterns if moved else ()
+        switched_to = language.cue("switched-to")
+        self._switched_to: tuple[re.Pattern[str], ...] = switched_to.patterns if switched_to else ()
+        instead_of = language.cue("instead-of")
+        self._instead_of: tuple[re.Pattern[str], ...] = instead_of.patterns if instead_of else ()
 
     def fire_phrases(self, hits: list[PhraseHit], words: list[str], used: list[bool]) -> set[str]:
         """Return the cues whose phrases the message holds; an urgent cue's words become ``used``.
@@ -319,13 +323,28 @@ class CueReader:
         """
         covered = [i for i, is_name in enumerate(names_at) if is_name]
         uncovered = [i for i, is_other in enumerate(other) if is_other]
-        if not covered or not uncovered or uncovered[-1] < covered[-1]:
+        if not covered or not uncovered:
+            return False
+        if uncovered[0] < covered[0]:
+            # "mum's been switched to myfortic, same rules as cellcept?", "I take now
+            # myfortic instead of cellcept": the words just before the drug we do not
+            # cover (cue ``switched-to``) or right after it (``instead-of``) say so.
+            before = " ".join(words[max(0, uncovered[0] - _SWITCH_WINDOW) : uncovered[0]])
+            after = " ".join(words[uncovered[0] + 1 : covered[0]])
+            return any(p.search(before) for p in self._switched_to) or any(
+                p.search(after) for p in self._instead_of
+            )
+        if uncovered[-1] < covered[-1]:
             return False
         between = " ".join(words[covered[0] + 1 : uncovered[-1]])
         named_twice = len(others) > len(set(others))
         # "switched me from cyclosporine to tacrolimus": from the covered one to another.
         from_to = _from_to(words, covered[0], between)
         return named_twice or from_to or any(p.search(between) for p in self._switch)
+
+
+#: How many words before a drug we do not cover may say the patient switched to it.
+_SWITCH_WINDOW = 5
 
 
 def _from_to(words: tuple[str, ...], start: int, between: str) -> bool:

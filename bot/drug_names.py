@@ -142,7 +142,10 @@ class DrugNameIndex:
         for i, word in enumerate(words):
             if used[i] or other[i]:
                 continue
-            drug = self.names.get((word,))
+            # "this aza's gonna be the death of me": a name's possessive, folded.
+            drug = self.names.get((word,)) or (
+                self.names.get((word[:-1],)) if word.endswith("s") else None
+            )
             if drug is not None:
                 found.drugs.append(drug)
                 used[i] = True

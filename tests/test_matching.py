@@ -14,6 +14,9 @@ from bot.matching import Matcher, match_question, normalize
         ("azathioprine", ("azathioprine",)),
         ("IMURAN???", ("azathioprine",)),
         ("azamun side effects", ("azathioprine",)),
+        # A name's possessive, its apostrophe folded away.
+        ("this aza's gonna be the death of me", ("azathioprine",)),
+        ("the MMF's side effects", ("mycophenolate",)),
         ("azathiprine", ("azathioprine",)),
         ("azothiaprine", ("azathioprine",)),
         ("cyclosprine", ("cyclosporine",)),
