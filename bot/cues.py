@@ -331,9 +331,10 @@ class CueReader:
             # cover (cue ``switched-to``) or right after it (``instead-of``) say so.
             before = " ".join(words[max(0, uncovered[0] - _SWITCH_WINDOW) : uncovered[0]])
             after = " ".join(words[uncovered[0] + 1 : covered[0]])
-            return any(p.search(before) for p in self._switched_to) or any(
+            if any(p.search(before) for p in self._switched_to) or any(
                 p.search(after) for p in self._instead_of
-            )
+            ):
+                return True
         if uncovered[-1] < covered[-1]:
             return False
         between = " ".join(words[covered[0] + 1 : uncovered[-1]])

@@ -38,6 +38,10 @@ _LIST_ITEM_WORDS = 3
 _CLAUSE_END = re.compile(r",|\bcomma\b|\bbut\b|\band\b|\bthough\b", re.IGNORECASE)
 
 
+#: A capitalised word with a possessive ("Yusuf's", "Clive’s"): a person's name.
+_PERSON = re.compile(r"\b([A-Z][a-z]{2,})(?:'|’)s\b")
+
+
 @dataclass(frozen=True)
 class Match:
     """What a question is about, before any answer is composed."""
@@ -264,8 +268,16 @@ class Matcher:
         # Words that are neither ours, nor English, nor a typo of English: a name we do
         # not know. Right after "on", "taking"... it is surely a medicine.
         unknown: list[str] = []
+        # "Yusuf's platelets": a capitalised name with a possessive is a person's.
+        people = {
+            form
+            for name in _PERSON.findall(text)
+            for form in (name.lower(), name.lower() + "s", stem(name.lower() + "s"))
+        }
         for i, word in enumerate(words):
             if used[i] or other[i] or not self.drug_names.is_unknown(word, corrected[i]):
+                continue
+            if word in people:
                 continue
             if i > 0 and words[i - 1] in self._medicine_cues:
                 others.append(word)
