@@ -38,8 +38,9 @@ _LIST_ITEM_WORDS = 3
 _CLAUSE_END = re.compile(r",|\bcomma\b|\bbut\b|\band\b|\bthough\b", re.IGNORECASE)
 
 
-#: A capitalised word with a possessive ("Yusuf's", "Clive’s"): a person's name.
-_PERSON = re.compile(r"\b([A-Z][a-z]{2,})(?:'|’)s\b")
+#: A capitalised word with a possessive ("Yusuf's", with a straight or a curly
+#: apostrophe): a person's name.
+_PERSON = re.compile(r"\b([A-Z][a-z]{2,})(?:'|\u2019)s\b")
 
 
 @dataclass(frozen=True)
