@@ -29,7 +29,10 @@ _MAX_WORDS = 300  # a question longer than this is read by its first 300 words o
 # same said to a phone's voice typing ("it won't stop full stop").
 _SENTENCE_END = re.compile(
     r"(?<=[.!?;])(?<!\.\.)(?=\s|[A-Za-z])|\n+|\s/\s"
-    r"|\b(?:full stop|new line|new paragraph|question mark|exclamation mark)\b",
+    r"|\b(?:full stop|new line|new paragraph|question mark|exclamation mark)\b"
+    # A change of subject ends what was said before it ("the dog ate a sock, anyway I
+    # keep getting nosebleeds"): whose symptom it is is not carried across it.
+    r"|\b(?:anyway|anyways|anyhow|by the way|btw|on another note)\b",
     re.IGNORECASE,
 )
 # Where a clause ends inside a sentence.

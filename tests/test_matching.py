@@ -308,6 +308,9 @@ def test_questions_about_the_drug_switched_to(
         "not sure, bleeding gums",
         "not good, shortness of breath on imuran",
         "never had a fever before but now i do on imuran",
+        # Someone else's story ends where the subject changes ("anyway").
+        "the dog's been a nightmare, ate a sock, anyway I keep getting nosebleeds that"
+        " take about an hour to stop, on mycophenolate",
     ],
 )
 def test_a_negation_in_another_clause_does_not_hide_a_red_flag(
