@@ -227,9 +227,11 @@ def answer_question(
         and not told
         and not match.exclusive
         and not any(c.startswith("count.") for c in match.cues)
+        and not any(low.id in folded.overridden_by.get(c, ()) for c in match.cues)
     ):
         # "platelets 13", then "on imuran since may": the count told a moment ago is
-        # still today's count, so what to do about it still opens the reply.
+        # still today's count, so what to do about it still opens the reply, unless
+        # this turn takes it back ("typo. 88.": cue corrected-count).
         match = replace(match, cues=match.cues | {low.id}, urgent=True)
     answer = compose_answer(kb, match, context)
     return replace(answer, count=told) if told else answer

@@ -293,6 +293,7 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
             "exposure",
             False,
         ),
+        (["plt 8", "typo. 88. up from 61. on MMF"], "count.platelets-low", False),
         # ...but a correction that lowers the count is read as the new count.
         (
             ["on dapsone, platelets 90 this morning", "sorry the phone wrote 90, I meant 9"],
