@@ -348,7 +348,7 @@ def test_a_word_added_to_a_class_counts_in_every_pattern_that_names_it(
 
 
 def test_a_message_added_to_the_learned_cue_is_heard(folder: Path) -> None:
-    message = "the purple elephant has come to take me away tonight"
+    message = "the purple elephant has come for me tonight"
     assert "crisis" not in LoadedKnowledge.load(folder).matcher.match(message).cues
     rewrite(folder, "learned-crisis.yaml", "  examples:\n", f"  examples:\n  - {message}\n")
     assert "crisis" in LoadedKnowledge.load(folder).matcher.match(message).cues
