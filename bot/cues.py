@@ -109,14 +109,11 @@ class CueReader:
         )
         #: The cues that reading clause by clause needs: red flags and what tells their time.
         self.clause_cues = self.tensed | self.quieting | self._present
-        switch = language.cue("switch")
-        self._switch: tuple[re.Pattern[str], ...] = switch.patterns if switch else ()
-        moved = language.cue("moved-on")
-        self._moved_on: tuple[re.Pattern[str], ...] = moved.patterns if moved else ()
-        switched_to = language.cue("switched-to")
-        self._switched_to: tuple[re.Pattern[str], ...] = switched_to.patterns if switched_to else ()
-        instead_of = language.cue("instead-of")
-        self._instead_of: tuple[re.Pattern[str], ...] = instead_of.patterns if instead_of else ()
+        # Cues the engine reads by id to tell which drug a message is about.
+        self._switch = _patterns_of(language, "switch")
+        self._moved_on = _patterns_of(language, "moved-on")
+        self._switched_to = _patterns_of(language, "switched-to")
+        self._instead_of = _patterns_of(language, "instead-of")
 
     def fire_phrases(self, hits: list[PhraseHit], words: list[str], used: list[bool]) -> set[str]:
         """Return the cues whose phrases the message holds; an urgent cue's words become ``used``.
@@ -342,6 +339,12 @@ class CueReader:
         # "switched me from cyclosporine to tacrolimus": from the covered one to another.
         from_to = _from_to(words, covered[0], between)
         return named_twice or from_to or any(p.search(between) for p in self._switch)
+
+
+def _patterns_of(language: Language, cue_id: str) -> tuple[re.Pattern[str], ...]:
+    """Return the patterns of the cue ``cue_id``, or none when the language lacks it."""
+    cue = language.cue(cue_id)
+    return cue.patterns if cue is not None else ()
 
 
 #: How many words before a drug we do not cover may say the patient switched to it.

@@ -46,6 +46,15 @@ _CLAUSE_END = re.compile(r",|\bcomma\b|\bbut\b|\band\b|\bthough\b", re.IGNORECAS
 _PERSON = re.compile(r"\b([A-Z][a-z]{2,})(?:'|\u2019)s\b")
 
 
+def _people(text: str) -> set[str]:
+    """Return the folded forms of the people named with a possessive ("Yusuf's")."""
+    return {
+        form
+        for name in _PERSON.findall(text)
+        for form in (name.lower(), name.lower() + "s", stem(name.lower() + "s"))
+    }
+
+
 @dataclass(frozen=True)
 class Match:
     """What a question is about, before any answer is composed."""
@@ -272,15 +281,12 @@ class Matcher:
         # Words that are neither ours, nor English, nor a typo of English: a name we do
         # not know. Right after "on", "taking"... it is surely a medicine.
         unknown: list[str] = []
-        # "Yusuf's platelets": a capitalised name with a possessive is a person's.
-        people = {
-            form
-            for name in _PERSON.findall(text)
-            for form in (name.lower(), name.lower() + "s", stem(name.lower() + "s"))
-        }
+        people: set[str] | None = None
         for i, word in enumerate(words):
             if used[i] or other[i] or not self.drug_names.is_unknown(word, corrected[i]):
                 continue
+            if people is None:
+                people = _people(text)
             if word in people:
                 continue
             if i > 0 and words[i - 1] in self._medicine_cues:
