@@ -38,6 +38,7 @@ VOCABULARY_LISTS = (
     "overview-words",
     "word-forms",
     "phrase-fillers",
+    "sentence-breaks",
 )
 #: Roles a topic can play, each naming one topic id (``listing``: several).
 ROLE_NAMES = (
@@ -175,19 +176,22 @@ class Language:
     generic_words: tuple[str, ...]
     foreign_words: tuple[str, ...]
     advice_openings: tuple[str, ...]
+    """How a sentence that advises, rather than states a fact, begins: it needs no citation."""
     undo_negation: tuple[str, ...]
     """Words right after a denied symptom that undo the denial ("never had a fever before")."""
     overview_words: tuple[str, ...]
     """Words of a message that asks for a drug's overview ("tell me about", "just started"):
     a message with other words the bot did not read gets no overview as if it answered."""
-    """How a sentence that advises, rather than states a fact, begins: it needs no citation."""
     shorthand: tuple[tuple[str, str], ...]
     word_forms: tuple[str, ...]
+    """Groups of words, each one line ("want wants wanting"), that stand for each other in
+    the phrases of an ``any-form`` cue: the forms of a verb, the same word with his or her."""
     phrase_fillers: tuple[str, ...]
     """Words that only colour a phrase ("really", "honestly"): an ``any-form`` cue's
     phrases are also found with them left out ("I don't really want to live")."""
-    """Groups of words, each one line ("want wants wanting"), that stand for each other in
-    the phrases of an ``any-form`` cue: the forms of a verb, the same word with his or her."""
+    sentence_breaks: tuple[str, ...]
+    """Words that end a sentence as a full stop does: punctuation said to voice typing
+    ("full stop") and a change of subject ("anyway"), which ends whose symptom it is."""
     also_known_as: tuple[tuple[str, str], ...]
     """Other names of medicines, each with the name the sources use."""
     sounds_like: tuple[tuple[str, str], ...]

@@ -414,6 +414,7 @@ class LanguageReader(NodeReader):
             shorthand=tuple(self.shorthand.items()),
             word_forms=words["word-forms"],
             phrase_fillers=words["phrase-fillers"],
+            sentence_breaks=words["sentence-breaks"],
             also_known_as=tuple(self.also_known_as.items()),
             sounds_like=tuple(self.sounds_like.items()),
             cues=tuple(self.cues.values()),

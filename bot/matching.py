@@ -25,16 +25,20 @@ __all__ = ["Match", "Matcher", "edit_limit", "match_question", "normalize"]
 
 _MAX_WORDS = 300  # a question longer than this is read by its first 300 words only
 # Where a sentence ends: . ! ? ; a new line, or a slash standing for one ("fever last
-# night / gone now"; never the point of "38.5", never "10/10" or "and/or"), and the
-# same said to a phone's voice typing ("it won't stop full stop").
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?;])(?<!\.\.)(?=\s|[A-Za-z])|\n+|\s/\s"
-    r"|\b(?:full stop|new line|new paragraph|question mark|exclamation mark)\b"
-    # A change of subject ends what was said before it ("the dog ate a sock, anyway I
-    # keep getting nosebleeds"): whose symptom it is is not carried across it.
-    r"|\b(?:anyway|anyways|anyhow|by the way|btw|on another note)\b",
-    re.IGNORECASE,
-)
+# night / gone now"; never the point of "38.5", never "10/10" or "and/or"). The words
+# that end one too ("full stop", "anyway") are language data: ``sentence-breaks``.
+_SENTENCE_PUNCTUATION = r"(?<=[.!?;])(?<!\.\.)(?=\s|[A-Za-z])|\n+|\s/\s"
+
+
+def _sentence_end(breaks: tuple[str, ...]) -> re.Pattern[str]:
+    """Return where a sentence ends: its punctuation, or one of the words ``breaks``."""
+    words = "|".join(
+        r"\s+".join(re.escape(w) for w in phrase.split())
+        for phrase in sorted(breaks, key=len, reverse=True)
+    )
+    return re.compile(rf"{_SENTENCE_PUNCTUATION}|\b(?:{words})\b", re.IGNORECASE)
+
+
 # Where a clause ends inside a sentence.
 # The longest clause that may be one item of a list of symptoms ("bleeding, bruising").
 _LIST_ITEM_WORDS = 3
@@ -134,6 +138,7 @@ class Matcher:
         self._foreign_words = frozenset(language.foreign_words)
         self._common_words = frozenset(language.common_words)
         self._negations = frozenset(language.negations)
+        self._sentence_end = _sentence_end(language.sentence_breaks)
         self.learned = _learned_model(language)
 
     @classmethod
@@ -166,7 +171,7 @@ class Matcher:
         sizes: list[int] = []
         quiet_sentence: list[bool] = []
         silent_sentence: list[bool] = []
-        for sentence in _SENTENCE_END.split(text):
+        for sentence in self._sentence_end.split(text):
             parts = [c for c in _CLAUSE_END.split(sentence) if c.strip(" .!?;")]
             fired_parts = [self._clause_cues(c) for c in parts]
             quiet = any(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.knowledge import KnowledgeBase
@@ -298,6 +300,13 @@ def test_questions_about_the_drug_switched_to(
     assert matcher.match(question).switched_to_other is switched
 
 
+# Someone else's story, then the patient's nosebleeds after a change of subject.
+_DOG_THEN_PATIENT = (
+    "the dog's been a nightmare, ate a sock, anyway I keep getting nosebleeds that"
+    " take about an hour to stop, on mycophenolate"
+)
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -309,14 +318,30 @@ def test_questions_about_the_drug_switched_to(
         "not good, shortness of breath on imuran",
         "never had a fever before but now i do on imuran",
         # Someone else's story ends where the subject changes ("anyway").
-        "the dog's been a nightmare, ate a sock, anyway I keep getting nosebleeds that"
-        " take about an hour to stop, on mycophenolate",
+        _DOG_THEN_PATIENT,
     ],
 )
 def test_a_negation_in_another_clause_does_not_hide_a_red_flag(
     matcher: Matcher, question: str
 ) -> None:
     assert matcher.match(question).urgent is True
+
+
+@pytest.mark.parametrize(
+    ("breaks", "urgent"),
+    [
+        # "anyway" ends the dog's sentence: the nosebleeds are the patient's.
+        (("full stop", "anyway"), True),
+        # Without it, the whole message is one sentence about the dog.
+        (("full stop",), False),
+    ],
+)
+def test_the_words_that_end_a_sentence_are_language_data(
+    kb: KnowledgeBase, breaks: tuple[str, ...], urgent: bool
+) -> None:
+    language = dataclasses.replace(kb.language, sentence_breaks=breaks)
+    matcher = Matcher(dataclasses.replace(kb, language=language))
+    assert matcher.match(_DOG_THEN_PATIENT).urgent is urgent
 
 
 @pytest.mark.parametrize(
