@@ -107,8 +107,11 @@ class CueReader:
             | self._quiet_sentence
             | self._quiet_sentence_always
         )
+        # Cues that take back a quieting cue of their sentence ("thought it was the
+        # filter, but it's not" takes back the filter).
+        unquieting = frozenset(c.id for c in language.cues if set(c.overrides) & self.quieting)
         #: The cues that reading clause by clause needs: red flags and what tells their time.
-        self.clause_cues = self.tensed | self.quieting | self._present
+        self.clause_cues = self.tensed | self.quieting | self._present | unquieting
         # Cues the engine reads by id to tell which drug a message is about.
         self._switch = _patterns_of(language, "switch")
         self._moved_on = _patterns_of(language, "moved-on")

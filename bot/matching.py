@@ -174,13 +174,19 @@ class Matcher:
         for sentence in self._sentence_end.split(text):
             parts = [c for c in _CLAUSE_END.split(sentence) if c.strip(" .!?;")]
             fired_parts = [self._clause_cues(c) for c in parts]
+            # A red flag told across clauses ("a rash all over my back and a
+            # temperature") is read on its sentence, which the sentence's own cues quiet.
+            whole = self._clause_cues(sentence) if parts else set()
+            # A cue of the sentence may override a quieting cue of one of its clauses:
+            # "thought it was the snap filter lol, but it's not" takes back the excuse.
+            overridden = self.cues.settle(whole.union(*fired_parts))[1] & self.cues.quieting
+            if overridden:
+                fired_parts = [fired - overridden for fired in fired_parts]
+                whole -= overridden
             quiet = any(
                 self.cues.quiets_sentence(fired, [stem(w) for w in normalize(part).split()])
                 for part, fired in zip(parts, fired_parts, strict=True)
             )
-            # A red flag told across clauses ("a rash all over my back and a
-            # temperature") is read on its sentence, which the sentence's own cues quiet.
-            whole = self._clause_cues(sentence) if parts else set()
             # Whose red flag it is may be told across clauses too ("my sister is on
             # mycophenolate and had a high temperature").
             silent = any(map(self.cues.silences_sentence, (*fired_parts, whole)))
