@@ -290,6 +290,11 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     if context is not None and context.cues:
         # "my son is 9 and has ITP", then "what are the side effects": still a child.
         match = replace(match, cues=match.cues | context.cues)
+        if _names_only_drugs(match):
+            # "I'm pregnant", then "I take azathioprine": the topic the cue told before
+            # asks, for the drug named now.
+            told = tuple(c.topic for c in kb.language.cues if c.topic and c.id in context.cues)
+            match = replace(match, topics=tuple(dict.fromkeys((*match.topics, *told))))
     standing = _standing_alarms(kb, match, context)
     if not (asked_nothing or _names_only_drugs(match)):
         # A new question keeps only the red flags a later turn can say are over ("a
@@ -437,7 +442,12 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         and (
             # "what about st johns wort" after cyclosporine: a drug the chat's drug
             # speaks of; "can I take omeprazole with it": a pair with the chat's drug.
-            not _strangers(kb, _drugs_of(kb, context.drugs), match.other_drugs)
+            # "I'm on myfortic, can I drink?" is about the patient's own drug, though
+            # the chat's mycophenolate entries speak of it.
+            (
+                not _strangers(kb, _drugs_of(kb, context.drugs), match.other_drugs)
+                and not match.takes_other
+            )
             or "pair-question" in match.cues
         )
     ):
@@ -530,6 +540,16 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # "omeprazole and dapsone": the pair is what was asked, so it is the pair that
         # my sources cannot judge.
         builder.notices.insert(0, _about_pair(replies.CANNOT_TELL_PAIR, strangers, covered))
+    elif (
+        len(covered) > 1
+        and "pair-question" in match.cues
+        and asked <= {interactions}
+        and not _speak_of_each_other(kb, covered)
+    ):
+        # "any interactions between dapsone and sirolimus?": each drug's own list of
+        # interactions says nothing of the other, which must not read as "no problem".
+        others = [d.name.lower() for d in covered[1:]]
+        builder.notices.insert(0, _about_pair(replies.CANNOT_TELL_PAIR, others, covered[:1]))
     return builder.build("answer", drugs=tuple(answered), subject=tuple(d.id for d in covered))
 
 
@@ -777,6 +797,18 @@ def _names_an_entry(covered: list[Drug], topic_id: str, match: Match) -> bool:
 
 def _drugs_of(kb: KnowledgeBase, drug_ids: Iterable[str]) -> list[Drug]:
     return [d for d in (kb.drug(i) for i in drug_ids) if d is not None]
+
+
+def _speak_of_each_other(kb: KnowledgeBase, covered: list[Drug]) -> bool:
+    """Return True when an entry of one of the covered drugs names another of them."""
+    spoken = _folded(kb).spoken
+    return any(
+        f" {normalize(name)} " in spoken.get(drug.id, "")
+        for drug in covered
+        for other in covered
+        if other is not drug
+        for name in other.names
+    )
 
 
 def _about_pair(template: str, strangers: list[str], covered: list[Drug]) -> str:

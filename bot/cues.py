@@ -115,6 +115,7 @@ class CueReader:
         # Cues the engine reads by id to tell which drug a message is about.
         self._switch = _patterns_of(language, "switch")
         self._moved_on = _patterns_of(language, "moved-on")
+        self._moved_to_first = _patterns_of(language, "moved-to-first")
         self._switched_to = _patterns_of(language, "switched-to")
         self._instead_of = _patterns_of(language, "instead-of")
 
@@ -300,14 +301,21 @@ class CueReader:
         return False
 
     def moved_on_at(self, words: tuple[str, ...], names_at: list[bool]) -> tuple[int, int] | None:
-        """Return where the last covered name stands when the patient moved on to it.
+        """Return where the covered name stands that the patient moved on to.
 
         "was on azathioprine for a year, now switched to sirolimus": the question is
-        about sirolimus; the words between the names say so (cue ``moved-on``).
+        about sirolimus; the words between the names say so (cue ``moved-on``), or the
+        words before the first name say it is the one moved to (``moved-to-first``).
         """
         runs = _runs(names_at)
         if len(runs) < 2:
             return None
+        # "switched to dapsone last week cos aza did nothing", "sorry, I meant
+        # azathioprine, ciclosporin is my sister's": the words just before the first
+        # name say it is the patient's drug now (cue ``moved-to-first``).
+        before = " ".join(words[max(0, runs[0][0] - _SWITCH_WINDOW) : runs[0][0]])
+        if any(p.search(before) for p in self._moved_to_first):
+            return runs[0]
         between = " ".join(words[runs[0][1] : runs[-1][0]])
         moved = _from_to(words, runs[0][0], between)
         return runs[-1] if moved or any(p.search(between) for p in self._moved_on) else None
@@ -350,7 +358,7 @@ def _patterns_of(language: Language, cue_id: str) -> tuple[re.Pattern[str], ...]
     return cue.patterns if cue is not None else ()
 
 
-#: How many words before a drug we do not cover may say the patient switched to it.
+#: How many words before a drug's name may say the patient switched to it.
 _SWITCH_WINDOW = 5
 
 

@@ -89,6 +89,8 @@ class Match:
     across: bool = False
     switched_to_other: bool = False
     """A drug we do not cover is named last, as the one switched to ("now on prograf")."""
+    takes_other: bool = False
+    """A drug we do not cover is named as one the patient takes ("I'm on myfortic")."""
     about_class: bool = False
     """The question names immunosuppressants as a class."""
     general_score: int = 0
@@ -404,6 +406,10 @@ class Matcher:
                 names_at,
                 [o and words[i] not in self.vocabulary for i, o in enumerate(other)],
                 others,
+            ),
+            takes_other=any(
+                other[i] and i > 0 and words[i - 1] in self._medicine_cues
+                for i in range(len(words))
             ),
             about_class="about-class" in fired,
             general_score=general_ranked[0][1] if general_ranked else 0,

@@ -266,6 +266,30 @@ def test_a_drug_our_answer_speaks_of_gets_no_not_covered_notice(
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "notice"),
+    [
+        (
+            "any interactions between dapsone and sirolimus?",
+            "I can't tell whether sirolimus is safe to take with dapsone: my sources do not "
+            "cover that combination. Please check with your pharmacist before taking them "
+            "together.",
+        ),
+        # One covered drug's own list of interactions is no answer about the other.
+        (
+            "is dapsone ok with ciclosporin",
+            "I can't tell whether cyclosporine is safe to take with dapsone: my sources do not "
+            "cover that combination. Please check with your pharmacist before taking them "
+            "together.",
+        ),
+    ],
+)
+def test_two_covered_drugs_no_entry_pairs_get_cannot_tell(
+    kb: KnowledgeBase, matcher: Matcher, question: str, notice: str
+) -> None:
+    assert ask(kb, matcher, question).notices[0] == notice
+
+
 # ------------------------------------------------------------ sources, checked, blockquote
 
 

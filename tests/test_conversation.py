@@ -189,6 +189,57 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
 
 
 @pytest.mark.parametrize(
+    ("turns", "drugs"),
+    [
+        # The drug switched to is named first, the old one after it.
+        (
+            [
+                "used to be on azathioprine for like a year",
+                "switched to dapsone last week cos aza did nothing",
+                "how long til it kicks in",
+            ],
+            ("dapsone",),
+        ),
+        # A correction: the other drug is someone else's.
+        (
+            [
+                "I'm on ciclosporin",
+                "sorry no I meant azathioprine, the imuran one, ciclosporin is my sister's",
+                "can I drink at my cousin's wedding",
+            ],
+            ("azathioprine",),
+        ),
+        # The patient takes a drug we do not cover that the chat's drug speaks of.
+        (
+            [
+                "what's the difference between cellcept and myfortic",
+                "I'm on myfortic, can I drink?",
+            ],
+            (),
+        ),
+    ],
+)
+def test_a_follow_up_is_about_the_drug_the_patient_takes_now(
+    knowledge: LoadedKnowledge, turns: list[str], drugs: tuple[str, ...]
+) -> None:
+    memory = ConversationMemory()
+    for turn in turns:
+        reply = knowledge.answer(turn, memory.recall("chat"))
+        memory.after("chat", reply)
+    assert reply.drugs == drugs
+
+
+def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
+    knowledge: LoadedKnowledge,
+) -> None:
+    memory = ConversationMemory()
+    for turn in ("I'm pregnant", "I take azathioprine"):
+        reply = knowledge.answer(turn, memory.recall("chat"))
+        memory.after("chat", reply)
+    assert reply.topics == ("azathioprine.pregnancy",)
+
+
+@pytest.mark.parametrize(
     ("turns", "alarm", "opens"),
     [
         # A count told, then the number it came to: a fall to half or less is one.

@@ -328,6 +328,21 @@ def test_a_negation_in_another_clause_does_not_hide_a_red_flag(
 
 
 @pytest.mark.parametrize(
+    ("question", "urgent"),
+    [
+        # The excuse taken back in the same sentence: the sign counts again.
+        (
+            "my lips are kinda purple, thought it was the snap filter lol but its not. dapsone btw",
+            True,
+        ),
+        ("my lips look purple in this pic, it's the snap filter lol. dapsone btw", False),
+    ],
+)
+def test_an_excuse_taken_back_ends_its_quiet(matcher: Matcher, question: str, urgent: bool) -> None:
+    assert matcher.match(question).urgent is urgent
+
+
+@pytest.mark.parametrize(
     ("breaks", "urgent"),
     [
         # "anyway" ends the dog's sentence: the nosebleeds are the patient's.
