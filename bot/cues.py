@@ -116,6 +116,7 @@ class CueReader:
         self._switch = _patterns_of(language, "switch")
         self._moved_on = _patterns_of(language, "moved-on")
         self._moved_to_first = _patterns_of(language, "moved-to-first")
+        self._on_it_now = _patterns_of(language, "on-it-now")
         self._switched_to = _patterns_of(language, "switched-to")
         self._instead_of = _patterns_of(language, "instead-of")
 
@@ -319,6 +320,19 @@ class CueReader:
         between = " ".join(words[runs[0][1] : runs[-1][0]])
         moved = _from_to(words, runs[0][0], between)
         return runs[-1] if moved or any(p.search(between) for p in self._moved_on) else None
+
+    def takes_other(self, words: tuple[str, ...], other: list[bool]) -> bool:
+        """Return True when the patient says they take a drug we do not cover now.
+
+        "I'm on myfortic, can I drink?": the words just before its name say so (cue
+        ``on-it-now``); "the GP wants to start allopurinol" does not.
+        """
+        return any(
+            p.search(" ".join(words[max(0, i - _SWITCH_WINDOW) : i]))
+            for i, is_other in enumerate(other)
+            if is_other
+            for p in self._on_it_now
+        )
 
     def switched_to_other(
         self, words: tuple[str, ...], names_at: list[bool], other: list[bool], others: list[str]

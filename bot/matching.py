@@ -24,6 +24,7 @@ from bot.text import edit_limit, normalize, stem
 __all__ = ["Match", "Matcher", "edit_limit", "match_question", "normalize"]
 
 _MAX_WORDS = 300  # a question longer than this is read by its first 300 words only
+_ENGLISH_MIN_LETTERS = 4  # shorter English words ("con", "de") are other languages' too
 # Where a sentence ends: . ! ? ; a new line, or a slash standing for one ("fever last
 # night / gone now"; never the point of "38.5", never "10/10" or "and/or"). The words
 # that end one too ("full stop", "anyway") are language data: ``sentence-breaks``.
@@ -250,7 +251,24 @@ class Matcher:
         """Return True for a message in another language (its everyday words, not English)."""
         # A word with letters outside English's alphabet ("gorączkę") is no English word.
         foreign = sum(1 for w in words if w in self._foreign_words or not w.isascii())
-        return foreign >= 2 and foreign > sum(1 for w in words if w in self._common_words)
+        if foreign < 2:
+            return False
+        # English mixed in counts too ("pwede ba with food or empty stomach ang
+        # sirolimus? nurse said either lang daw"): the everyday words, and words of
+        # English of four letters or more (shorter ones, "con", "de", are other
+        # languages' too).
+        english = sum(
+            1
+            for w in words
+            if w in self._common_words
+            or (
+                len(w) >= _ENGLISH_MIN_LETTERS
+                and w.isascii()
+                and w not in self._foreign_words
+                and self._english().is_word(w)
+            )
+        )
+        return foreign > english
 
     def clear_caches(self) -> None:
         """Forget every word looked up so far (the answers never depend on it)."""
@@ -407,10 +425,7 @@ class Matcher:
                 [o and words[i] not in self.vocabulary for i, o in enumerate(other)],
                 others,
             ),
-            takes_other=any(
-                other[i] and i > 0 and words[i - 1] in self._medicine_cues
-                for i in range(len(words))
-            ),
+            takes_other=self.cues.takes_other(words, other),
             about_class="about-class" in fired,
             general_score=general_ranked[0][1] if general_ranked else 0,
             entry_score=max((v for (kind, _), v in scores.items() if kind == "entry"), default=0),

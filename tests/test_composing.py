@@ -290,6 +290,22 @@ def test_two_covered_drugs_no_entry_pairs_get_cannot_tell(
     assert ask(kb, matcher, question).notices[0] == notice
 
 
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        ("our dog ate two of my imuran tablets", "Call your vet now"),
+        ("my son swallowed two of my imuran", "Call emergency services or your poison centre now"),
+    ],
+)
+def test_a_child_or_pet_poisoning_is_no_extra_dose_and_needs_no_notice(
+    kb: KnowledgeBase, matcher: Matcher, question: str, opening: str
+) -> None:
+    text = render_plain(ask(kb, matcher, question))
+    assert text.startswith(opening)
+    assert "next dose" not in text
+    assert 'My sources do not cover "' not in text
+
+
 # ------------------------------------------------------------ sources, checked, blockquote
 
 

@@ -114,6 +114,16 @@ def test_platelet_counts_are_read_in_thousands_per_microlitre(text: str, value: 
         ("Czy mogę brać mykofenolan w ciąży?", True),
         ("imuran ka side effect kya hai", True),  # never guessed at, even with a name in it
         ("can i take imuran with food", False),
+        # English words of four letters or more count as English too.
+        ("pwede ba with food or empty stomach ang sirolimus? nurse said either lang daw", False),
+        (
+            "Mi nuh have nuh fever, mi jus waan know if di yellow fever shot good pon azathioprine",
+            False,
+        ),
+        (
+            "mere papa azathioprine le rahe hain ITP ke liye, kya woh dahi aur chawal kha sakte",
+            True,
+        ),
     ],
 )
 def test_messages_in_other_languages(matcher: Matcher, question: str, foreign: bool) -> None:
