@@ -1036,10 +1036,14 @@ class _AnswerBuilder:
             # never stands in for what the sources do not cover, which is said plainly.
             topic = self.kb.topic(topic_id)
             title = topic.title.lower() if topic else topic_id
-            # What an alert above already says what to do about ("the dog ate two of my
-            # imuran": call the vet) needs no "my sources do not cover" under it.
-            served = self.alerts and any(topic_id in a.topics for a in self.kb.alerts)
-            if topic_id in asked and not served:
+            # A topic that only other alerts point to ("the dog ate two of my imuran":
+            # the vet's alert, not the overdose one) needs no "my sources do not cover".
+            elsewhere = (
+                self.alerts
+                and any(topic_id in a.topics for a in self.kb.alerts)
+                and not any(topic_id in a.topics for a in self.alerts)
+            )
+            if topic_id in asked and not elsewhere:
                 self.notices.append(
                     replies.NO_TOPIC_FOR_DRUG.format(topic=title, drug=drug.name.lower())
                 )

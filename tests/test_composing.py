@@ -297,12 +297,18 @@ def test_two_covered_drugs_no_entry_pairs_get_cannot_tell(
         ("my son swallowed two of my imuran", "Call emergency services or your poison centre now"),
     ],
 )
-def test_a_child_or_pet_poisoning_is_no_extra_dose_and_needs_no_notice(
+def test_a_child_or_pet_poisoning_is_no_extra_dose(
     kb: KnowledgeBase, matcher: Matcher, question: str, opening: str
 ) -> None:
     text = render_plain(ask(kb, matcher, question))
     assert text.startswith(opening)
     assert "next dose" not in text
+
+
+def test_a_pets_poisoning_gets_no_not_covered_notice_for_human_overdoses(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    text = render_plain(ask(kb, matcher, "our dog ate two of my imuran tablets"))
     assert 'My sources do not cover "' not in text
 
 
