@@ -343,6 +343,20 @@ def test_an_excuse_taken_back_ends_its_quiet(matcher: Matcher, question: str, ur
 
 
 @pytest.mark.parametrize(
+    ("question", "urgent"),
+    [
+        # A fall told across clauses: the past clause does not quiet what is now.
+        ("My haemoglobin is falling: 128 last month, now 104. I take dapsone.", True),
+        ("my haemoglobin was 104 last month, now 128, on dapsone", False),
+    ],
+)
+def test_a_fall_told_across_clauses_counts_when_it_is_now(
+    matcher: Matcher, question: str, urgent: bool
+) -> None:
+    assert matcher.match(question).urgent is urgent
+
+
+@pytest.mark.parametrize(
     ("breaks", "urgent"),
     [
         # "anyway" ends the dog's sentence: the nosebleeds are the patient's.
