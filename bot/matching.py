@@ -197,10 +197,7 @@ class Matcher:
             # Its parts are weighed together too: "my hb was 125 last month and now its
             # 92" is a fall told today, though its first part alone is past.
             sentence_cues = whole.union(*fired_parts)
-            # A sentence quieted "unless present" still counts what it says is now ("my
-            # haemoglobin is falling: 128 last month, now 104").
-            unless_now = quiet and not self.cues.present(sentence_cues)
-            if spanning and not (unless_now or silent) and not self.cues.quieted(sentence_cues):
+            if spanning and not (quiet or silent) and not self.cues.quieted(sentence_cues):
                 kept |= spanning
             clauses.extend(fired_parts)
             sizes.extend(len(part.split()) for part in parts)
