@@ -703,6 +703,8 @@ class _Folded:
     plain_words: frozenset[str]
     """Words that ask nothing of their own: everyday and overview words, the words of the
     cues' phrases and of the drugs' names (see ``_AnswerBuilder._unread``)."""
+    alert_topics: frozenset[str]
+    """Topics some alert points to, whose entries follow it ("if too much was taken")."""
 
 
 _FOLDED: dict[int, tuple[weakref.ref[KnowledgeBase], _Folded]] = {}
@@ -758,6 +760,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         overridden_by={c.id: c.overrides for c in kb.language.cues if c.overrides},
         tensed=frozenset(c.id for c in kb.language.cues if c.negatable and not c.timeless),
         plain_words=_plain_words(kb),
+        alert_topics=frozenset(t for a in kb.alerts for t in a.topics),
     )
     if len(_FOLDED) > 8:  # reloads replace the knowledge; keep the cache small
         _FOLDED.clear()
@@ -1040,7 +1043,7 @@ class _AnswerBuilder:
             # the vet's alert, not the overdose one) needs no "my sources do not cover".
             elsewhere = (
                 self.alerts
-                and any(topic_id in a.topics for a in self.kb.alerts)
+                and topic_id in _folded(self.kb).alert_topics
                 and not any(topic_id in a.topics for a in self.alerts)
             )
             if topic_id in asked and not elsewhere:

@@ -107,11 +107,15 @@ class CueReader:
             | self._quiet_sentence
             | self._quiet_sentence_always
         )
-        # Cues that take back a quieting cue of their sentence ("thought it was the
+        # The quieting cues each cue takes back in its sentence ("thought it was the
         # filter, but it's not" takes back the filter).
-        unquieting = frozenset(c.id for c in language.cues if set(c.overrides) & self.quieting)
+        self._takes_back = {
+            c.id: frozenset(c.overrides) & self.quieting
+            for c in language.cues
+            if frozenset(c.overrides) & self.quieting
+        }
         #: The cues that reading clause by clause needs: red flags and what tells their time.
-        self.clause_cues = self.tensed | self.quieting | self._present | unquieting
+        self.clause_cues = self.tensed | self.quieting | self._present | frozenset(self._takes_back)
         # Cues the engine reads by id to tell which drug a message is about.
         self._switch = _patterns_of(language, "switch")
         self._moved_on = _patterns_of(language, "moved-on")
@@ -237,6 +241,10 @@ class CueReader:
             and not fired & self.tensed
             and all(w in self._time_words or w.isdigit() for w in words)
         )
+
+    def taken_back(self, fired: set[str]) -> frozenset[str]:
+        """Return the quieting cues that the cues of a sentence take back."""
+        return frozenset().union(*(self._takes_back.get(c, frozenset()) for c in fired))
 
     def silences_sentence(self, fired: set[str]) -> bool:
         """Return True when a clause quiets its sentence's red flags whatever their time."""

@@ -182,7 +182,7 @@ class Matcher:
             whole = self._clause_cues(sentence) if parts else set()
             # A cue of the sentence may override a quieting cue of one of its clauses:
             # "thought it was the snap filter lol, but it's not" takes back the excuse.
-            overridden = self.cues.settle(whole.union(*fired_parts))[1] & self.cues.quieting
+            overridden = self.cues.taken_back(whole.union(*fired_parts))
             if overridden:
                 fired_parts = [fired - overridden for fired in fired_parts]
                 whole -= overridden

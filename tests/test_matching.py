@@ -336,21 +336,12 @@ def test_a_negation_in_another_clause_does_not_hide_a_red_flag(
             True,
         ),
         ("my lips look purple in this pic, it's the snap filter lol. dapsone btw", False),
-    ],
-)
-def test_an_excuse_taken_back_ends_its_quiet(matcher: Matcher, question: str, urgent: bool) -> None:
-    assert matcher.match(question).urgent is urgent
-
-
-@pytest.mark.parametrize(
-    ("question", "urgent"),
-    [
         # A fall told across clauses: the past clause does not quiet what is now.
         ("My haemoglobin is falling: 128 last month, now 104. I take dapsone.", True),
         ("my haemoglobin was 104 last month, now 128, on dapsone", False),
     ],
 )
-def test_a_fall_told_across_clauses_counts_when_it_is_now(
+def test_what_a_sentence_takes_back_or_tells_as_now_decides_the_alarm(
     matcher: Matcher, question: str, urgent: bool
 ) -> None:
     assert matcher.match(question).urgent is urgent
