@@ -28,9 +28,11 @@ __all__ = ["LearnedModel", "message_features", "train_model"]
 
 # Passes over the messages, step size and weight decay, chosen on messages held out
 # by writer (five folds of the stored sets): eight passes with this decay gave a
-# fifth fewer false crises than four, and twelve little more.
+# fifth fewer false crises than four, and twelve little more. The step is large
+# because each word's share of the logit is divided by the root of the message's
+# feature count (see `_scale`).
 _PASSES = 8
-_STEP = 0.3
+_STEP = 2.0
 _DECAY = 1e-4
 # The bias moves slower than the word weights, so that a rare word, not the prior,
 # carries a message.
@@ -64,7 +66,8 @@ class LearnedModel:
     def probability(self, text: str) -> float:
         """Return how likely the model holds it that ``text`` says the cue (0 to 1)."""
         weights = self.weights
-        logit = self.bias + sum(weights.get(f, 0.0) for f in message_features(text))
+        features = message_features(text)
+        logit = self.bias + _scale(len(features)) * sum(weights.get(f, 0.0) for f in features)
         return _sigmoid(logit)
 
     def hears(self, text: str) -> bool:
@@ -107,12 +110,25 @@ def _trained(said: tuple[str, ...], not_said: tuple[str, ...]) -> tuple[dict[str
     bias = 0.0
     for _ in range(_PASSES):
         for ids, label in rows:
-            p = _sigmoid(bias + sum(w[i] for i in ids))
+            scale = _scale(len(ids))
+            p = _sigmoid(bias + scale * sum(w[i] for i in ids))
             gradient = (p - label) * class_weight[label]
             bias -= _STEP * _BIAS_STEP * gradient
             for i in ids:
-                w[i] -= _STEP * (gradient + _DECAY * w[i])
+                w[i] -= _STEP * (gradient * scale + _DECAY * w[i])
     return {f: w[i] for f, i in index.items() if w[i]}, bias
+
+
+def _scale(feature_count: int) -> float:
+    """Return the share each feature's weight has in the logit of a message.
+
+    Without it a long story adds up many small weights of words that crises were
+    often told with ("sorry this is long", "since september"), and an everyday
+    question told at length sounded like a crisis: on three fresh sets, dividing by
+    the root of the feature count gave fewer false crisis replies and more crises
+    heard than the plain sum.
+    """
+    return 1.0 / math.sqrt(feature_count) if feature_count else 1.0
 
 
 def _sigmoid(logit: float) -> float:
