@@ -101,6 +101,7 @@ class CueReader:
             - self._negations
         )
         self._present = frozenset(c.id for c in language.cues if c.present)
+        self._ends_alarms = frozenset(c.id for c in language.cues if c.ends_alarms)
         self.quieting = (
             self._quiet_always
             | self._quiet_unless
@@ -251,8 +252,12 @@ class CueReader:
         return bool(fired & self._quiet_sentence_always)
 
     def resolved(self, fired: set[str]) -> bool:
-        """Return True when a clause says what came before it is over ("fine now")."""
-        return bool(fired & self._quiet_always)
+        """Return True when a clause says what came before it is over ("fine now").
+
+        A question ("mostly wanted to ask if...") quiets its own clause only: it says
+        nothing of the fevers told before it.
+        """
+        return bool(fired & self._quiet_always & self._ends_alarms)
 
     def settle(self, fired: set[str]) -> tuple[set[str], set[str]]:
         """Drop the cues that a fired cue overrides (a crisis: every other cue).

@@ -227,9 +227,9 @@ class Matcher:
         short symptom names ("Bleeding, bruising, fever: none of those").
         """
         for j in range(i + 1, len(clauses)):
-            if self.cues.resolved(clauses[j]) and not (
-                clauses[j] & self.cues.tensed and not self.cues.quieted(clauses[j])
-            ):
+            # A clause that tells its own red flag over ("a nosebleed that stopped")
+            # says nothing of the clauses before it ("Count was 12.").
+            if self.cues.resolved(clauses[j]) and not clauses[j] & self.cues.tensed:
                 return True
             if sizes[j] > _LIST_ITEM_WORDS:
                 return False
