@@ -360,6 +360,12 @@ class CueReader:
         uncovered = [i for i, is_other in enumerate(other) if is_other]
         if not covered or not uncovered:
             return False
+        if covered[-1] > uncovered[-1]:
+            # "they put me on pred, then eltrombopag, and now I'm on aza": the words just
+            # before the covered name told last say it is taken now (cue ``on-it-now``).
+            before = " ".join(words[max(0, covered[-1] - _SWITCH_WINDOW) : covered[-1]])
+            if any(p.search(before) for p in self._on_it_now):
+                return False
         if uncovered[0] < covered[0]:
             # "mum's been switched to myfortic, same rules as cellcept?", "I take now
             # myfortic instead of cellcept": the words just before the drug we do not

@@ -292,6 +292,8 @@ def test_unknown_names_are_reported_and_known_words_are_not(matcher: Matcher) ->
         ("can i take tacrolimus with cyclosporine", False),
         ("can i take cyclosporine with tacrolimus", False),
         ("on imuran and prednisone, before they started it they did a gene test", False),
+        ("they put me on pred, then eltrombopag, and now im on aza. flu jab ok?", False),
+        ("mum's been switched to myfortic, same rules as cellcept?", True),
     ],
 )
 def test_questions_about_the_drug_switched_to(
