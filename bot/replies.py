@@ -46,10 +46,13 @@ DOSE_CLARIFY = (
     "I can't give a dose: how much to take is for the doctor who prescribes it. "
     "Which medicine would you like to know about?"
 )
+#: A message in another language: it may tell a crisis no pattern of ours reads, so the
+#: reply says what to do then too.
 ENGLISH_ONLY = (
     "Sorry, I can only read English for now. If you are unwell (a fever, bleeding, or trouble "
-    "breathing), contact your doctor or call emergency services now. Otherwise please ask "
-    "again in English, or ask your doctor or pharmacist."
+    "breathing), contact your doctor or call emergency services now. If you are thinking of "
+    "ending your life or harming yourself, call your local emergency number or a crisis line "
+    "now. Otherwise please ask again in English, or ask your doctor or pharmacist."
 )
 #: A drug we do not cover named with one we do, and the pair is not in the sources.
 CANNOT_TELL_PAIR = (
