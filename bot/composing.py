@@ -273,6 +273,12 @@ def _standing_alarms(kb: KnowledgeBase, match: Match, context: Context | None) -
     return alarms - folded.tensed
 
 
+def _on_subject(kb: KnowledgeBase, alarms: frozenset[str], match: Match) -> frozenset[str]:
+    """Return the alarms whose alert's topics the message asks about."""
+    asked = set(match.topics)
+    return frozenset(a.cue for a in kb.alerts if a.cue in alarms and asked & set(a.topics))
+
+
 def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = None) -> Answer:
     """Decide what to reply to a matched question.
 
@@ -301,7 +307,9 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # nosebleed for an hour", then "can I have grapefruit"); a contact or a swallowed
         # tablet is told again only when nothing new is said ("what should I do"), so
         # "he lives in Canada, haven't seen him" is not answered with the contact alarm.
-        standing &= _folded(kb).tensed
+        # A question on the alarm's own subject keeps it ("he had the chickenpox jab
+        # years ago, does that change anything").
+        standing &= _folded(kb).tensed | _on_subject(kb, standing, match)
     if standing and not (match.exclusive or match.greeting or match.thanks):
         # "my daughter's friend has chickenpox", then "what should I do": what to do now
         # again, until a turn says it is over ("gone now").

@@ -351,6 +351,23 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             "count.platelets-low",
             True,
         ),
+        # A question on the alarm's own subject keeps it; a new subject does not.
+        (
+            [
+                "my daughter's friend has chickenpox and was round yesterday, she's on imuran",
+                "is she more likely to catch infections on it?",
+            ],
+            "exposure",
+            True,
+        ),
+        (
+            [
+                "my daughter's friend has chickenpox and was round yesterday, she's on imuran",
+                "can she have alcohol",
+            ],
+            "exposure",
+            False,
+        ),
         # An alarm told in a message naming no drug stands for the next turn.
         (
             [
