@@ -102,6 +102,8 @@ class CueReader:
         )
         self._present = frozenset(c.id for c in language.cues if c.present)
         self._ends_alarms = frozenset(c.id for c in language.cues if c.ends_alarms)
+        # Read by id: a denial of a list ("Bleeding, bruising, fever: none of those").
+        self._list_denial = frozenset(c.id for c in language.cues if c.id == "denied-after")
         self.quieting = (
             self._quiet_always
             | self._quiet_unless
@@ -255,9 +257,13 @@ class CueReader:
         """Return True when a clause says what came before it is over ("fine now").
 
         A question ("mostly wanted to ask if...") quiets its own clause only: it says
-        nothing of the fevers told before it.
+        nothing of the fevers told before it. A clause that tells its own red flag over
+        ("a nosebleed that stopped") says nothing of the clauses before it ("Count was
+        12."), unless it denies a whole list ("Bleeding, bruising, fever: none of those").
         """
-        return bool(fired & self._quiet_always & self._ends_alarms)
+        if not fired & self._quiet_always & self._ends_alarms:
+            return False
+        return not fired & self.tensed or bool(fired & self._list_denial)
 
     def settle(self, fired: set[str]) -> tuple[set[str], set[str]]:
         """Drop the cues that a fired cue overrides (a crisis: every other cue).

@@ -227,9 +227,7 @@ class Matcher:
         short symptom names ("Bleeding, bruising, fever: none of those").
         """
         for j in range(i + 1, len(clauses)):
-            # A clause that tells its own red flag over ("a nosebleed that stopped")
-            # says nothing of the clauses before it ("Count was 12.").
-            if self.cues.resolved(clauses[j]) and not clauses[j] & self.cues.tensed:
+            if self.cues.resolved(clauses[j]):
                 return True
             if sizes[j] > _LIST_ITEM_WORDS:
                 return False

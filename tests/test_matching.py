@@ -341,6 +341,16 @@ def test_a_negation_in_another_clause_does_not_hide_a_red_flag(
         # A fall told across clauses: the past clause does not quiet what is now.
         ("My haemoglobin is falling: 128 last month, now 104. I take dapsone.", True),
         ("my haemoglobin was 104 last month, now 128, on dapsone", False),
+        # A clause that tells its own bleed over ends only that bleed, not the count...
+        ("Count was 12. Had a nosebleed that stopped after 10 min. On mycophenolate", True),
+        # ...and a question clause ends nothing told before it.
+        (
+            "fevers on and off 101-102 and night sweats, took tylenol. wanted to ask if i can "
+            "take my rapamune with OJ or if thats a problem",
+            True,
+        ),
+        # A denied list ends every item of it.
+        ("Bleeding, bruising, fever: none of those. Is a sherry ok on azathioprine?", False),
     ],
 )
 def test_what_a_sentence_takes_back_or_tells_as_now_decides_the_alarm(
