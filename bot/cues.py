@@ -336,6 +336,10 @@ class CueReader:
         before = " ".join(words[max(0, runs[0][0] - _SWITCH_WINDOW) : runs[0][0]])
         if any(p.search(before) for p in self._moved_to_first):
             return runs[0]
+        # "switched me from azathioprine to mycophenolate because the aza did nothing":
+        # the name right after "from X to" is the one moved to, whatever is named later.
+        if _from_to(words, runs[0][0], " ".join(words[runs[0][1] : runs[1][0]])):
+            return runs[1]
         between = " ".join(words[runs[0][1] : runs[-1][0]])
         moved = _from_to(words, runs[0][0], between)
         return runs[-1] if moved or any(p.search(between) for p in self._moved_on) else None

@@ -501,6 +501,11 @@ def test_an_alarm_is_repeated_for_what_should_i_do(kb: KnowledgeBase, matcher: M
         ("they switched me from cyclosporine to tacrolimus", ()),
         # From one covered drug to another: the chat is about the second.
         ("switched from imuran to cellcept", ("mycophenolate",)),
+        # ...even when the first is named again after it.
+        (
+            "they switched me from azathioprine to mycophenolate because the aza did nothing",
+            ("mycophenolate",),
+        ),
     ],
 )
 def test_a_switch_names_the_drug_the_chat_is_about(
