@@ -357,7 +357,10 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     ):
         # "I'm starting tacrolimus", then "does grapefruit matter": still not covered,
         # never the covered drugs that speak of grapefruit.
-        answer = _not_covered(kb, context.strangers, (), _AnswerBuilder(kb, match))
+        strangers = _AnswerBuilder(kb, match)
+        # What to do now opens it: "my lips have gone bluish" after "amlodipine?".
+        strangers.add_alerts()
+        answer = _not_covered(kb, context.strangers, (), strangers)
     else:
         answer = _compose(kb, match, context)
         if context is not None and context.crisis and answer.kind != "crisis":

@@ -368,6 +368,16 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             "exposure",
             False,
         ),
+        # A red flag told after a drug we do not cover still opens the reply.
+        (
+            [
+                "how long does dapsone take to work",
+                "is it alright with my blood pressure tablets, amlodipine",
+                "oh also my lips have gone a funny bluish colour this afternoon",
+            ],
+            "red-flag.breathing",
+            True,
+        ),
         # An alarm told in a message naming no drug stands for the next turn.
         (
             [
