@@ -8,6 +8,7 @@ found by the phrase index, unless a negatable cue's phrase is denied ("no fever"
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.language import Cue, Language
@@ -61,6 +62,14 @@ class CueReader:
             for gated in (*self._gated.values(), *self._gated_signals.values())
             for word in gated.needs
         )
+        # Per needed word, the cues with a pattern that needs it; cues with a pattern that
+        # needs no word are looked at for every text.
+        self._looked_at_always = frozenset(c.id for c in self._patterns if self._gated[c.id].always)
+        cues_by_word: dict[str, list[str]] = {}
+        for cue_id, gated in self._gated.items():
+            for word in gated.needs:
+                cues_by_word.setdefault(word, []).append(cue_id)
+        self._cues_by_word = {word: frozenset(ids) for word, ids in cues_by_word.items()}
         # Cues where one match may count and another not: a negation before it, a count
         # too high, a fall too small. The others stop at their first match.
         self._weighed = frozenset(
@@ -155,8 +164,12 @@ class CueReader:
         """
         fired: set[str] = set()
         found = tuple((text, self._needed_words.found_in(text)) for text in dict.fromkeys(texts))
+        looked_at = set(self._looked_at_always)
+        for _text, words in found:
+            for word in words:
+                looked_at.update(self._cues_by_word.get(word, ()))
         for cue in self._patterns:
-            if only is not None and cue.id not in only:
+            if cue.id not in looked_at or (only is not None and cue.id not in only):
                 continue
             # Every match is weighed only where one may not count (a negation before it,
             # a count too high); otherwise the first match decides. Patterns are searched
@@ -434,6 +447,9 @@ class _Gated:
     gated: tuple[tuple[re.Pattern[str], frozenset[str]], ...]
     #: The words of all of them: a text with none of these needs no look at each pattern.
     needs: frozenset[str]
+    #: Per word, the indexes in ``gated`` of the patterns that need it, so a text's words
+    #: pick their patterns without a look at every pattern of the cue.
+    by_word: dict[str, tuple[int, ...]]
 
     @classmethod
     def of(cls, patterns: tuple[re.Pattern[str], ...]) -> _Gated:
@@ -446,8 +462,16 @@ class _Gated:
                 always.append(pattern)
             else:
                 gated.append((pattern, frozenset(words)))
-        needs = frozenset(word for _pattern, words in gated for word in words)
-        return cls(tuple(always), tuple(gated), needs)
+        by_word: dict[str, list[int]] = {}
+        for index, (_pattern, words) in enumerate(gated):
+            for word in words:
+                by_word.setdefault(word, []).append(index)
+        return cls(
+            tuple(always),
+            tuple(gated),
+            frozenset(by_word),
+            {word: tuple(indexes) for word, indexes in by_word.items()},
+        )
 
     def searches(
         self, found: tuple[tuple[str, frozenset[str]], ...]
@@ -455,11 +479,15 @@ class _Gated:
         """Return the (pattern, text) pairs worth searching, given each text's words found."""
         pairs = [(pattern, text) for pattern in self.always for text, _words in found]
         for text, words in found:
-            if self.needs.isdisjoint(words):
+            present = self.needs & words
+            if not present:
                 continue
-            pairs.extend(
-                (pattern, text) for pattern, needs in self.gated if not needs.isdisjoint(words)
-            )
+            if len(present) == 1:
+                indexes: Iterable[int] = self.by_word[next(iter(present))]
+            else:
+                # In the patterns' own order, each once.
+                indexes = sorted({i for word in present for i in self.by_word[word]})
+            pairs.extend((self.gated[i][0], text) for i in indexes)
         return pairs
 
 
