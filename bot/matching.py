@@ -25,6 +25,9 @@ __all__ = ["Match", "Matcher", "edit_limit", "match_question", "normalize"]
 
 _MAX_WORDS = 300  # a question longer than this is read by its first 300 words only
 _ENGLISH_MIN_LETTERS = 4  # shorter English words ("con", "de") are other languages' too
+#: Letters of scripts written without spaces between words: Thai, Japanese kana, Chinese
+#: characters, Korean syllables.
+_UNSPACED_SCRIPT = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # Where a sentence ends: . ! ? ; a new line, or a slash standing for one ("fever last
 # night / gone now"; never the point of "38.5", never "10/10" or "and/or"). The words
 # that end one too ("full stop", "anyway") are language data: ``sentence-breaks``.
@@ -248,7 +251,13 @@ class Matcher:
     def _foreign(self, words: list[str]) -> bool:
         """Return True for a message in another language (its everyday words, not English)."""
         # A word with letters outside English's alphabet ("gorączkę") is no English word.
-        foreign = sum(1 for w in words if w in self._foreign_words or not w.isascii())
+        # Scripts written without spaces (Chinese, Japanese, Thai) hold a sentence in one
+        # "word": each of their letters counts as a word.
+        foreign = sum(
+            max(1, len(_UNSPACED_SCRIPT.findall(w)))
+            for w in words
+            if w in self._foreign_words or not w.isascii()
+        )
         if foreign < 2:
             return False
         # English mixed in counts too ("pwede ba with food or empty stomach ang

@@ -496,3 +496,20 @@ def test_a_topic_belongs_to_the_name_before_it(
     matcher: Matcher, question: str, of_others: bool
 ) -> None:
     assert matcher.match(question).topics_of_others is of_others
+
+
+@pytest.mark.parametrize(
+    ("question", "foreign"),
+    [
+        # Scripts written without spaces hold a whole sentence in one "word".
+        ("吃霉酚酸酯的时候可以喝酒吗", True),
+        ("ミコフェノール酸を飲んでいます。お酒は大丈夫ですか", True),
+        ("มายโคฟีโนเลตกินกับแอลกอฮอล์ได้ไหม", True),
+        # One such word in an English message is no other language.
+        ("my nan calls it 药 but it's cellcept, can she drink", False),
+    ],
+)
+def test_messages_in_scripts_without_spaces_are_foreign(
+    matcher: Matcher, question: str, foreign: bool
+) -> None:
+    assert matcher.match(question).foreign is foreign
