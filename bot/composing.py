@@ -430,6 +430,11 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         foreign.add_alerts()
         urgent = foreign.urgent_section()
         answer = _message_only("foreign", replies.ENGLISH_ONLY, ())
+        # What its cues say comes first ("estoy embarazada": do not stop the medicine on
+        # your own, tell your team), before "English only".
+        said = foreign.says()
+        if said:
+            answer = replace(answer, notices=tuple(dict.fromkeys((*said, *answer.notices))))
         if urgent is None:
             return answer
         return replace(answer, urgent=urgent, references=_references(kb, [urgent]))

@@ -463,8 +463,8 @@ class _Gated:
             else:
                 gated.append((pattern, frozenset(words)))
         by_word: dict[str, list[int]] = {}
-        for index, (_pattern, words) in enumerate(gated):
-            for word in words:
+        for index, (_pattern, needed) in enumerate(gated):
+            for word in needed:
                 by_word.setdefault(word, []).append(index)
         return cls(
             tuple(always),

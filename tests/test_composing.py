@@ -622,3 +622,26 @@ def test_a_follow_up_the_bot_cannot_read_gets_the_chat_drug_under_not_sure(
     assert answer.drugs == ("sirolimus",)
     assert replies.NOT_SURE.format(drug="sirolimus") in answer.notices
     assert not answer.understood
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        # What the message's cues say opens the reply in English only.
+        (
+            "estoy embarazada de 8 semanas y tomo sirolimus",
+            "If you are pregnant, please do not stop",
+        ),
+        # What to do now about a count the message shows in its own language.
+        ("Meine Blutplättchen sind 7. Ich nehme Dapson.", "Contact your haematology team today"),
+        # Nothing to say or do now: English only, and nothing before it.
+        ("¿Puedo tomar alcohol con micofenolato?", replies.ENGLISH_ONLY[:40]),
+    ],
+)
+def test_a_reply_in_english_only_opens_with_what_the_message_shows(
+    kb: KnowledgeBase, matcher: Matcher, question: str, opening: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.kind == "foreign"
+    assert render_plain(answer).startswith(opening)
+    assert replies.ENGLISH_ONLY in render_plain(answer)
