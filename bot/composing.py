@@ -421,6 +421,10 @@ def _says_nothing_new(match: Match) -> bool:
     )
 
 
+#: Cues that say the patient moved on from a drug: a drug named now replaces the chat's.
+_MOVED_ON = frozenset({"moved-on", "instead-of", "stopped-already"})
+
+
 def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer:
     if match.exclusive:
         return _exclusive(kb, match)
@@ -439,6 +443,17 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
             return answer
         return replace(answer, urgent=urgent, references=_references(kb, [urgent]))
     drugs = list(match.drugs)
+    if (
+        drugs
+        and context is not None
+        and "added-drug" in match.cues
+        and not match.other_drugs
+        and not match.cues & _MOVED_ON
+        and not set(drugs) & set(context.drugs)
+    ):
+        # "I take ciclosporin", then "now the doctor also wants azathioprine, together
+        # ok?": the drug added and the chat's drug, both.
+        drugs = [*context.drugs, *drugs]
     topics = list(match.topics)
     asks_something = bool(
         topics

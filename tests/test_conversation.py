@@ -217,6 +217,24 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
             ],
             (),
         ),
+        # A drug added to the chat's drug: both, and both again in the next follow-up.
+        (
+            [
+                "I take ciclosporin",
+                "now doctor also wants azathioprine. Together ok?",
+                "and can I take St John's wort for mood",
+            ],
+            ("cyclosporine", "azathioprine"),
+        ),
+        # A drug that replaces the chat's drug: the new one alone.
+        (
+            [
+                "I was on ciclosporin",
+                "they stopped it and now I'm on azathioprine as well",
+                "side effects?",
+            ],
+            ("azathioprine",),
+        ),
     ],
 )
 def test_a_follow_up_is_about_the_drug_the_patient_takes_now(
