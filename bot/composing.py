@@ -81,6 +81,9 @@ class Context:
     count: str = ""
     """The platelet count the chat told last ("90" of "plt 90 last week"): a bare number
     told next is read as the count it came to ("today 41": a fall from 90)."""
+    named: tuple[str, ...] = ()
+    """Covered drugs the chat has named, the first first: "going back to the first one"
+    is about ``named[0]`` (kept by the conversation memory)."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,10 @@ class Answer:
 # A chat that spoke of platelet counts, then a message that gives only a number: cue ids
 # of the language file (count-talk is remembered by the chat).
 _COUNT_TALK = "count-talk"
+# "the first one", "back to mine": the drug the chat named first (a cue id).
+_FIRST_NAMED = "first-named"
+# "now the doctor also wants azathioprine": the chat's drug and the one added (a cue id).
+_ADDED_DRUG = "added-drug"
 _BARE_COUNT = "bare-count"
 # The last number of a message, with what comes before it.
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+(?:[.,]\d+)?)(?!.*\d)", re.S)
@@ -191,6 +198,10 @@ def answer_question(
         The composed answer.
     """
     match = matcher.match(text)
+    if context is not None and context.named and _FIRST_NAMED in match.cues and not match.drugs:
+        # "Can I have grapefruit with my ciclosporin?", "what about dapsone?", then "going
+        # back to the first one, is orange juice ok?": the drug the chat named first.
+        match = replace(match, drugs=context.named[:1], cues=match.cues - {_ADDED_DRUG})
     folded = _folded(kb)
     count_label = folded.count_talk.label if folded.count_talk is not None else ""
     if (
@@ -446,7 +457,7 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
     if (
         drugs
         and context is not None
-        and "added-drug" in match.cues
+        and _ADDED_DRUG in match.cues
         and not match.other_drugs
         and not match.cues & _MOVED_ON
         and not set(drugs) & set(context.drugs)

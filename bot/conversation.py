@@ -73,10 +73,13 @@ class ConversationMemory:
         you mean?", the crisis reply) keeps the drug asked about before it.
         """
         previous = self.recall(chat)
+        named = _named(previous, answer)
         if answer.kind == "not_covered" and answer.strangers:
-            # The chat is now about the drug we do not cover, and only about it.
+            # The chat is now about the drug we do not cover, and only about it; the
+            # drugs it named before are still there to go back to ("back to mine").
             self.forget(chat)
-            self.remember(chat, answer.context)
+            if answer.context is not None:
+                self.remember(chat, replace(answer.context, named=named))
             return
         context = answer.context
         if context is None or (not context.drugs and previous is not None and previous.drugs):
@@ -95,7 +98,7 @@ class ConversationMemory:
         elif previous is not None and previous.count and not context.count:
             # A count told earlier still stands until another is told.
             context = replace(context, count=previous.count)
-        self.remember(chat, context)
+        self.remember(chat, replace(context, named=named) if context is not None else None)
 
     def forget(self, chat: Hashable) -> None:
         """Drop what the chat asked about."""
@@ -103,3 +106,9 @@ class ConversationMemory:
 
     def __len__(self) -> int:
         return len(self._chats)
+
+
+def _named(previous: Context | None, answer: Answer) -> tuple[str, ...]:
+    """The covered drugs a chat has named so far, the first first, with this answer's."""
+    before = previous.named if previous is not None else ()
+    return tuple(dict.fromkeys((*before, *answer.drugs, *answer.subject)))

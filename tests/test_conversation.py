@@ -465,3 +465,48 @@ def test_a_crisis_told_after_an_uncovered_medicine_gets_the_crisis_reply(
 
     assert reply.kind == "crisis"
     assert reply.drugs == ()
+
+
+@pytest.mark.parametrize(
+    ("turns", "drugs"),
+    [
+        # "the first one": the drug the chat named first, never the one asked about last.
+        (
+            [
+                "Can I have grapefruit juice with my ciclosporin?",
+                "What about dapsone, my friend is on that, any foods she should avoid?",
+                "going back to the first one, is orange juice ok with it or is that citrus too?",
+            ],
+            ("cyclosporine",),
+        ),
+        # "back to mine" after a drug we do not cover: the chat's own drug again.
+        (
+            [
+                "does sirolimus make you burn in the sun",
+                "what about tacrolimus, my mate's on that, same deal?",
+                "ok back to mine, is factor 50 enough or do I need to cover up too",
+            ],
+            ("sirolimus",),
+        ),
+        # A drug named in the message itself wins.
+        (
+            [
+                "can i breastfeed on aza",
+                "what if i was on mmf instead",
+                "the first one was fine for me, but what about dapsone and the milk",
+            ],
+            ("dapsone",),
+        ),
+    ],
+)
+def test_the_first_one_is_the_drug_the_chat_named_first(
+    knowledge: LoadedKnowledge, turns: list[str], drugs: tuple[str, ...]
+) -> None:
+    memory = ConversationMemory()
+    for turn in turns:
+        reply = knowledge.answer(turn, memory.recall("chat"))
+        memory.after("chat", reply)
+    assert reply.drugs == drugs
+    context = memory.recall("chat")
+    assert context is not None
+    assert context.named[0] == knowledge.answer(turns[0]).drugs[0]
