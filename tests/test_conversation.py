@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.composing import Context
+from bot.composing import Answer, Context
 from bot.conversation import DEFAULT_MEMORY_SECONDS, ConversationMemory
 from bot.knowledge import load_knowledge
 from bot.live import LoadedKnowledge
@@ -240,20 +240,14 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
 def test_a_follow_up_is_about_the_drug_the_patient_takes_now(
     knowledge: LoadedKnowledge, turns: list[str], drugs: tuple[str, ...]
 ) -> None:
-    memory = ConversationMemory()
-    for turn in turns:
-        reply = knowledge.answer(turn, memory.recall("chat"))
-        memory.after("chat", reply)
+    reply, _memory = _talk(knowledge, turns)
     assert reply.drugs == drugs
 
 
 def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
     knowledge: LoadedKnowledge,
 ) -> None:
-    memory = ConversationMemory()
-    for turn in ("I'm pregnant", "I take azathioprine"):
-        reply = knowledge.answer(turn, memory.recall("chat"))
-        memory.after("chat", reply)
+    reply, _memory = _talk(knowledge, ["I'm pregnant", "I take azathioprine"])
     assert reply.topics == ("azathioprine.pregnancy",)
 
 
@@ -410,10 +404,7 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
 def test_what_to_do_now_across_turns(
     knowledge: LoadedKnowledge, turns: list[str], alarm: str, opens: bool
 ) -> None:
-    memory = ConversationMemory()
-    for turn in turns:
-        reply = knowledge.answer(turn, memory.recall("chat"))
-        memory.after("chat", reply)
+    reply, _memory = _talk(knowledge, turns)
     assert (alarm in reply.alarms) is opens
 
 
@@ -502,11 +493,19 @@ def test_a_crisis_told_after_an_uncovered_medicine_gets_the_crisis_reply(
 def test_the_first_one_is_the_drug_the_chat_named_first(
     knowledge: LoadedKnowledge, turns: list[str], drugs: tuple[str, ...]
 ) -> None:
-    memory = ConversationMemory()
-    for turn in turns:
-        reply = knowledge.answer(turn, memory.recall("chat"))
-        memory.after("chat", reply)
+    reply, memory = _talk(knowledge, turns)
     assert reply.drugs == drugs
     context = memory.recall("chat")
     assert context is not None
     assert context.named[0] == knowledge.answer(turns[0]).drugs[0]
+
+
+def _talk(knowledge: LoadedKnowledge, turns: list[str]) -> tuple[Answer, ConversationMemory]:
+    """Ask ``turns`` in one chat; return the last reply and the chat's memory."""
+    memory = ConversationMemory()
+    reply: Answer | None = None
+    for turn in turns:
+        reply = knowledge.answer(turn, memory.recall("chat"))
+        memory.after("chat", reply)
+    assert reply is not None
+    return reply, memory
