@@ -8,6 +8,14 @@ import unicodedata
 __all__ = ["edit_limit", "normalize", "stem", "words_of"]
 
 
+# What is not part of a word. The vowel signs of Indic scripts and Thai are marks, not
+# letters, so ``\w`` alone would cut "जीना" into "ज न"; they stay inside their word
+# (Devanagari's danda, its full stop, does not).
+_NOT_WORD = re.compile(
+    r"[^\w\u0300-\u036f\u0900-\u0963\u0966-\u0dff\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]+|_"
+)
+
+
 def normalize(text: str) -> str:
     """Fold a question to lowercase words and digits separated by single spaces.
 
@@ -21,7 +29,7 @@ def normalize(text: str) -> str:
     text = re.sub("[\u2019'`\u00b4]", "", text)
     # A lab's "16x10^3/mm3" is the number 16 and its unit, as "16 x10^3" is.
     text = re.sub(r"(?<=\d)(?=x10)", " ", text)
-    text = re.sub(r"[^\w]+|_", " ", text)
+    text = _NOT_WORD.sub(" ", text)
     return " ".join(text.split())
 
 

@@ -186,6 +186,7 @@ def test_match_question_builds_its_own_index(kb: KnowledgeBase) -> None:
         ("\uff43\uff45\uff4c\uff4c\uff43\uff45\uff50\uff54", "cellcept"),  # full-width letters
         ("a_b", "a b"),
         ("PLT 16x10^3/mm3", "plt 16 x10 3 mm3"),  # a lab's number glued to its unit
+        ("मैं जीना नहीं।", "मैं जीना नहीं"),  # Hindi vowel signs stay in their words
     ],
 )
 def test_normalize(text: str, normalized: str) -> None:
