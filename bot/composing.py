@@ -114,6 +114,9 @@ class Answer:
     """Crisis cues of this reply or earlier in the chat."""
     strangers: tuple[str, ...] = ()
     """Drugs we do not cover that a "not covered" reply is about."""
+    mentioned: tuple[str, ...] = ()
+    """Covered drugs the question named, answered or not ("I'm on ciclosporin, what is
+    eltrombopag?"): the chat's memory of the drugs it named keeps them."""
     alarms: frozenset[str] = frozenset()
     """Urgent cues this reply opened with."""
     count: str = ""
@@ -170,6 +173,8 @@ class Answer:
 _COUNT_TALK = "count-talk"
 # "the first one", "back to mine": the drug the chat named first (a cue id).
 _FIRST_NAMED = "first-named"
+# "do the two interact", "together ok?": a question about a pair of medicines (a cue id).
+_PAIR_QUESTION = "pair-question"
 # "now the doctor also wants azathioprine": the chat's drug and the one added (a cue id).
 _ADDED_DRUG = "added-drug"
 _BARE_COUNT = "bare-count"
@@ -366,12 +371,18 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
             or match.urgent
         )
     ):
-        # "I'm starting tacrolimus", then "does grapefruit matter": still not covered,
-        # never the covered drugs that speak of grapefruit.
-        strangers = _AnswerBuilder(kb, match)
-        # What to do now opens it: "my lips have gone bluish" after "amlodipine?".
-        strangers.add_alerts()
-        answer = _not_covered(kb, context.strangers, (), strangers)
+        if _PAIR_QUESTION in match.cues and context.named and not match.urgent:
+            # "I'm on ciclosporin... what is eltrombopag?", then "do the two interact":
+            # the pair, so the reply says it cannot tell, never a bare "not covered".
+            paired = replace(match, drugs=context.named, other_drugs=context.strangers)
+            answer = _compose(kb, paired, None)
+        else:
+            # "I'm starting tacrolimus", then "does grapefruit matter": still not
+            # covered, never the covered drugs that speak of grapefruit.
+            strangers = _AnswerBuilder(kb, match)
+            # What to do now opens it: "my lips have gone bluish" after "amlodipine?".
+            strangers.add_alerts()
+            answer = _not_covered(kb, context.strangers, (), strangers)
     else:
         answer = _compose(kb, match, context)
         if context is not None and context.crisis and answer.kind != "crisis":
@@ -386,6 +397,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         crisis=crisis or (context.crisis if context is not None else frozenset()),
         alarms=alarms if answer.urgent is not None else frozenset(),
         asked=answer.asked or (tuple(match.topics) if answer.kind == "not_covered" else ()),
+        mentioned=match.drugs if answer.kind != "crisis" else (),
     )
 
 
@@ -495,6 +507,17 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
     ):
         # "my daughter takes mycophenolate" then "could it cause cancer": the chat's
         # drug, never the drug whose entry happens to hold the phrase.
+        drugs = list(context.drugs)
+    elif (
+        not drugs
+        and context is not None
+        and match.across
+        and len(context.drugs) > 1
+        and asks_something
+        and not (match.other_drugs or match.unknown_words)
+    ):
+        # "dapsone or sirolimus?", then "which one works faster": the chat's drugs,
+        # never every drug whose entries hold the topic.
         drugs = list(context.drugs)
     # "I am on sirolimus", then "should I be concerned about WBC": a follow-up the bot
     # cannot read gets the chat's drug under a plain "not sure", never "not covered".

@@ -109,6 +109,7 @@ class ConversationMemory:
 
 
 def _named(previous: Context | None, answer: Answer) -> tuple[str, ...]:
-    """The covered drugs a chat has named so far, the first first, with this answer's."""
+    """The covered drugs a chat has named so far, the first first, with this answer's
+    (and those its question named that the answer did not speak of)."""
     before = previous.named if previous is not None else ()
-    return tuple(dict.fromkeys((*before, *answer.drugs, *answer.subject)))
+    return tuple(dict.fromkeys((*before, *answer.drugs, *answer.subject, *answer.mentioned)))

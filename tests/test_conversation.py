@@ -500,6 +500,45 @@ def test_the_first_one_is_the_drug_the_chat_named_first(
     assert context.named[0] == knowledge.answer(turns[0]).drugs[0]
 
 
+@pytest.mark.parametrize(
+    ("turns", "drugs"),
+    [
+        # Two drugs compared, then "which one": those two, never every drug with the topic.
+        (
+            ["dapsone or sirolimus, can you compare them?", "which one works faster"],
+            ("dapsone", "sirolimus"),
+        ),
+        # One drug in the chat: "which one" still asks across all of them.
+        (
+            ["does dapsone cause a rash", "which one works fastest"],
+            ("azathioprine", "dapsone", "sirolimus"),
+        ),
+    ],
+)
+def test_which_one_asks_among_the_drugs_the_chat_compared(
+    knowledge: LoadedKnowledge, turns: list[str], drugs: tuple[str, ...]
+) -> None:
+    reply, _memory = _talk(knowledge, turns)
+    assert reply.drugs == drugs
+
+
+def test_the_two_after_an_uncovered_medicine_is_the_pair_with_the_chats_drug(
+    knowledge: LoadedKnowledge,
+) -> None:
+    # The covered drug was named in a message answered "not covered": it still counts.
+    reply, _memory = _talk(
+        knowledge,
+        [
+            "I'm on ciclosporin and my haem wants to add eltrombopag. What is eltrombopag?",
+            "do the two interact",
+        ],
+    )
+    assert reply.kind != "not_covered"
+    assert render_plain(reply).startswith(
+        "I can't tell whether eltrombopag is safe to take with cyclosporine"
+    )
+
+
 def _talk(knowledge: LoadedKnowledge, turns: list[str]) -> tuple[Answer, ConversationMemory]:
     """Ask ``turns`` in one chat; return the last reply and the chat's memory."""
     memory = ConversationMemory()
