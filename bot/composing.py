@@ -514,10 +514,11 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         and match.across
         and len(context.drugs) > 1
         and asks_something
-        and not (match.other_drugs or match.unknown_words)
+        and not match.unknown_words
     ):
-        # "dapsone or sirolimus?", then "which one works faster": the chat's drugs,
-        # never every drug whose entries hold the topic.
+        # "dapsone or sirolimus?", then "which one works faster" or "which one shouldn't
+        # I take ibuprofen with": the chat's drugs, never every drug whose entries hold
+        # the topic or the other medicine.
         drugs = list(context.drugs)
     # "I am on sirolimus", then "should I be concerned about WBC": a follow-up the bot
     # cannot read gets the chat's drug under a plain "not sure", never "not covered".

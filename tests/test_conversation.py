@@ -508,6 +508,14 @@ def test_the_first_one_is_the_drug_the_chat_named_first(
             ["dapsone or sirolimus, can you compare them?", "which one works faster"],
             ("dapsone", "sirolimus"),
         ),
+        # ... and with a medicine we do not cover: never a drug the chat did not name.
+        (
+            [
+                "Hi I take ciclosporin and azathioprine",
+                "which one shouldn't I take ibuprofen with?",
+            ],
+            ("cyclosporine", "azathioprine"),
+        ),
         # One drug in the chat: "which one" still asks across all of them.
         (
             ["does dapsone cause a rash", "which one works fastest"],
