@@ -11,9 +11,7 @@ __all__ = ["edit_limit", "normalize", "stem", "words_of"]
 # What is not part of a word. The vowel signs of Indic scripts and Thai are marks, not
 # letters, so ``\w`` alone would cut "जीना" into "ज न"; they stay inside their word
 # (Devanagari's danda, its full stop, does not).
-_NOT_WORD = re.compile(
-    r"[^\w\u0300-\u036f\u0900-\u0963\u0966-\u0dff\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]+|_"
-)
+_NOT_WORD = re.compile(r"[^\w\u0900-\u0963\u0966-\u0dff\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]+|_")
 
 
 def normalize(text: str) -> str:
@@ -30,7 +28,17 @@ def normalize(text: str) -> str:
     # A lab's "16x10^3/mm3" is the number 16 and its unit, as "16 x10^3" is.
     text = re.sub(r"(?<=\d)(?=x10)", " ", text)
     text = _NOT_WORD.sub(" ", text)
-    return " ".join(text.split())
+    return " ".join(filter(None, map(_without_leading_marks, text.split())))
+
+
+def _without_leading_marks(word: str) -> str:
+    """Drop the vowel signs a word starts with: a mark belongs to the letter before it."""
+    if word.isascii():
+        return word
+    start = 0
+    while start < len(word) and unicodedata.category(word[start]).startswith("M"):
+        start += 1
+    return word[start:]
 
 
 def words_of(phrase: str) -> tuple[str, ...]:
