@@ -50,7 +50,8 @@ DOSE_CLARIFY = (
 #: reply says what to do then too.
 ENGLISH_ONLY = (
     "Sorry, I can only read English for now. If you are unwell (a fever, bleeding, or trouble "
-    "breathing), contact your doctor or call emergency services now. If you are thinking of "
+    "breathing), or someone has swallowed tablets that are not theirs or too many, contact your "
+    "doctor or call emergency services now. If you are thinking of "
     "ending your life or harming yourself, call your local emergency number or a crisis line "
     "now. Otherwise please ask again in English, or ask your doctor or pharmacist."
 )
