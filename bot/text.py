@@ -28,17 +28,19 @@ def normalize(text: str) -> str:
     # A lab's "16x10^3/mm3" is the number 16 and its unit, as "16 x10^3" is.
     text = re.sub(r"(?<=\d)(?=x10)", " ", text)
     text = _NOT_WORD.sub(" ", text)
-    return " ".join(filter(None, map(_without_leading_marks, text.split())))
+    return " ".join(filter(None, map(_letters_and_their_marks, text.split())))
 
 
-def _without_leading_marks(word: str) -> str:
-    """Drop the vowel signs a word starts with: a mark belongs to the letter before it."""
+def _letters_and_their_marks(word: str) -> str:
+    """Keep a word's letters, digits and the vowel signs after them (never one it starts
+    with: a mark belongs to the letter before it; nor a code point Unicode leaves unassigned)."""
     if word.isascii():
         return word
+    kept = "".join(c for c in word if c.isalnum() or unicodedata.category(c).startswith("M"))
     start = 0
-    while start < len(word) and unicodedata.category(word[start]).startswith("M"):
+    while start < len(kept) and not kept[start].isalnum():
         start += 1
-    return word[start:]
+    return kept[start:]
 
 
 def words_of(phrase: str) -> tuple[str, ...]:
