@@ -484,7 +484,7 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         or match.uncovered_topic
         or match.urgent
         or match.entries
-        or (match.other_drugs and "pair-question" in match.cues)
+        or (match.other_drugs and _PAIR_QUESTION in match.cues)
     )
     if (
         not drugs
@@ -502,7 +502,7 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
                 not _strangers(kb, _drugs_of(kb, context.drugs), match.other_drugs)
                 and not match.takes_other
             )
-            or "pair-question" in match.cues
+            or _PAIR_QUESTION in match.cues
         )
     ):
         # "my daughter takes mycophenolate" then "could it cause cancer": the chat's
@@ -574,7 +574,7 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
     if strangers and (
         # "just been given febuxostat for his gout": the entry named by its own
         # phrase (gout treatments) answers it, with the pair it cannot judge first.
-        ("pair-question" in match.cues and not _names_an_entry(covered, interactions, match))
+        (_PAIR_QUESTION in match.cues and not _names_an_entry(covered, interactions, match))
         # "melatonin gummies to help me sleep, on dapsone": what is asked is melatonin's.
         or (match.topics_of_others and asked - {interactions} and "comparison" not in match.cues)
         or not asked
@@ -584,7 +584,7 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # the covered drug's own entries answers that, and its facts next to it would
         # read as "naproxen is fine" or as a comparison. What a red flag points to still
         # comes ("38.9 and shivery, can I take paracetamol": the infection entry).
-        if "comparison" in match.cues and "pair-question" not in match.cues:
+        if "comparison" in match.cues and _PAIR_QUESTION not in match.cues:
             builder.notices.insert(0, _about_pair(replies.CANNOT_COMPARE, strangers, covered))
         else:
             builder.notices.insert(0, _about_pair(replies.CANNOT_TELL_PAIR, strangers, covered))
@@ -596,7 +596,7 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
     if (
         match.other_drugs
         and interactions not in topics
-        and (not topics or "pair-question" in match.cues)
+        and (not topics or _PAIR_QUESTION in match.cues)
     ):
         # "ibuprofen with ciclosporin?", "is nurofen ok with ciclosporin for my period
         # pain": the entry that speaks of the pair comes first.
@@ -608,7 +608,7 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         builder.notices.insert(0, _about_pair(replies.CANNOT_TELL_PAIR, strangers, covered))
     elif (
         len(covered) > 1
-        and "pair-question" in match.cues
+        and _PAIR_QUESTION in match.cues
         and asked <= {interactions}
         and not _speak_of_each_other(kb, covered)
     ):

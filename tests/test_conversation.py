@@ -235,9 +235,27 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
             ],
             ("azathioprine",),
         ),
+        # Two drugs compared, then "which one": those two, never every drug with the topic.
+        (
+            ["dapsone or sirolimus, can you compare them?", "which one works faster"],
+            ("dapsone", "sirolimus"),
+        ),
+        # ... and with a medicine we do not cover: never a drug the chat did not name.
+        (
+            [
+                "Hi I take ciclosporin and azathioprine",
+                "which one shouldn't I take ibuprofen with?",
+            ],
+            ("cyclosporine", "azathioprine"),
+        ),
+        # One drug in the chat: "which one" still asks across all of them.
+        (
+            ["does dapsone cause a rash", "which one works fastest"],
+            ("azathioprine", "dapsone", "sirolimus"),
+        ),
     ],
 )
-def test_a_follow_up_is_about_the_drug_the_patient_takes_now(
+def test_a_follow_up_is_about_the_drugs_the_chat_means(
     knowledge: LoadedKnowledge, turns: list[str], drugs: tuple[str, ...]
 ) -> None:
     reply, _memory = _talk(knowledge, turns)
@@ -498,36 +516,6 @@ def test_the_first_one_is_the_drug_the_chat_named_first(
     context = memory.recall("chat")
     assert context is not None
     assert context.named[0] == knowledge.answer(turns[0]).drugs[0]
-
-
-@pytest.mark.parametrize(
-    ("turns", "drugs"),
-    [
-        # Two drugs compared, then "which one": those two, never every drug with the topic.
-        (
-            ["dapsone or sirolimus, can you compare them?", "which one works faster"],
-            ("dapsone", "sirolimus"),
-        ),
-        # ... and with a medicine we do not cover: never a drug the chat did not name.
-        (
-            [
-                "Hi I take ciclosporin and azathioprine",
-                "which one shouldn't I take ibuprofen with?",
-            ],
-            ("cyclosporine", "azathioprine"),
-        ),
-        # One drug in the chat: "which one" still asks across all of them.
-        (
-            ["does dapsone cause a rash", "which one works fastest"],
-            ("azathioprine", "dapsone", "sirolimus"),
-        ),
-    ],
-)
-def test_which_one_asks_among_the_drugs_the_chat_compared(
-    knowledge: LoadedKnowledge, turns: list[str], drugs: tuple[str, ...]
-) -> None:
-    reply, _memory = _talk(knowledge, turns)
-    assert reply.drugs == drugs
 
 
 def test_the_two_after_an_uncovered_medicine_is_the_pair_with_the_chats_drug(
