@@ -84,6 +84,9 @@ class Context:
     named: tuple[str, ...] = ()
     """Covered drugs the chat has named, the first first: "going back to the first one"
     is about ``named[0]`` (kept by the conversation memory)."""
+    heard: frozenset[str] = frozenset()
+    """Urgent red flags the previous question spoke of without raising them ("what
+    happens if you double dose"): a turn that says it happened raises them."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,8 @@ class Answer:
     """Urgent cues this reply opened with."""
     count: str = ""
     """The platelet count the question told, if any (see ``Context.count``)."""
+    heard: frozenset[str] = frozenset()
+    """Red flags the question spoke of without raising them (see ``Context.heard``)."""
     understood: bool = True
     """False when the bot could not read what was asked and says so above an overview:
     admins see such a question among the unanswered ones."""
@@ -142,6 +147,7 @@ class Answer:
                 or self.strangers
                 or self.count
                 or self.alarms
+                or self.heard
             ):
                 return Context(
                     self.subject,
@@ -151,6 +157,7 @@ class Answer:
                     self.alarms,
                     self.strangers if not self.subject else (),
                     self.count,
+                    heard=self.heard,
                 )
             return None
         topics = tuple(
@@ -165,6 +172,7 @@ class Answer:
             self.crisis,
             self.alarms,
             count=self.count,
+            heard=self.heard,
         )
 
 
@@ -178,6 +186,8 @@ _PAIR_QUESTION = "pair-question"
 # "now the doctor also wants azathioprine": the chat's drug and the one added (a cue id).
 _ADDED_DRUG = "added-drug"
 _BARE_COUNT = "bare-count"
+# "what happens if you double dose", then "asking because I just did": a cue id.
+_IT_HAPPENED = "it-happened"
 # The last number of a message, with what comes before it.
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+(?:[.,]\d+)?)(?!.*\d)", re.S)
 # A number after count talk's words, as a folded message writes it ("45k", "11 000"),
@@ -249,6 +259,23 @@ def answer_question(
         # still today's count, so what to do about it still opens the reply, unless
         # this turn takes it back ("typo. 88.": cue corrected-count).
         match = replace(match, cues=match.cues | {low.id}, urgent=True)
+    if (
+        context is not None
+        and context.heard
+        and _IT_HAPPENED in match.cues
+        and not match.exclusive
+        and not context.heard
+        <= {other for cue_id in match.cues for other in folded.overridden_by.get(cue_id, ())}
+    ):
+        # "what happens if you double dose cellcept", then "asking because I just did":
+        # the red flag the chat asked about is now told as happening, so what to do
+        # now opens the reply.
+        raised = context.heard - {
+            other
+            for cue_id in match.cues | context.heard
+            for other in folded.overridden_by.get(cue_id, ())
+        }
+        match = replace(match, cues=match.cues | raised, urgent=True)
     answer = compose_answer(kb, match, context)
     return replace(answer, count=told) if told else answer
 
@@ -398,6 +425,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         alarms=alarms if answer.urgent is not None else frozenset(),
         asked=answer.asked or (tuple(match.topics) if answer.kind == "not_covered" else ()),
         mentioned=match.drugs if answer.kind != "crisis" else (),
+        heard=frozenset(match.heard_flags),
     )
 
 

@@ -94,6 +94,8 @@ class ConversationMemory:
                 cues=previous.cues | (context.cues if context is not None else frozenset()),
                 crisis=context.crisis if context is not None else previous.crisis,
                 count=context.count if context is not None and context.count else previous.count,
+                # Only the turn just answered speaks of red flags a next turn can raise.
+                heard=context.heard if context is not None else frozenset(),
             )
         elif previous is not None and previous.count and not context.count:
             # A count told earlier still stands until another is told.

@@ -90,6 +90,7 @@ class CueReader:
             if not spelt.search(p.pattern)
         )
         self._overrides = tuple((c.id, c.overrides) for c in language.cues if c.overrides)
+        self._speaks_of = {c.id: frozenset(c.speaks_of) for c in language.cues if c.speaks_of}
         self._quiet_always = frozenset(c.id for c in language.cues if c.quiets == "always")
         self._quiet_unless = frozenset(c.id for c in language.cues if c.quiets == "unless-present")
         self._quiet_sentence = frozenset(c.id for c in language.cues if c.quiets == "sentence")
@@ -277,6 +278,10 @@ class CueReader:
         if not fired & self._quiet_always & self._ends_alarms:
             return False
         return not fired & self.tensed or bool(fired & self._list_denial)
+
+    def spoken_of(self, fired: set[str]) -> frozenset[str]:
+        """Return the urgent cues the fired cues speak of without raising them."""
+        return frozenset().union(*(self._speaks_of.get(c, frozenset()) for c in fired))
 
     def settle(self, fired: set[str]) -> tuple[set[str], set[str]]:
         """Drop the cues that a fired cue overrides (a crisis: every other cue).

@@ -91,6 +91,9 @@ class Cue:
     """Say ``says`` only when the reply answers this topic."""
     overrides: tuple[str, ...] = ()
     """Cues that no longer count when this one fires (``*``: every other cue)."""
+    speaks_of: tuple[str, ...] = ()
+    """Urgent cues it speaks of without raising them ("what happens if you double dose"):
+    the chat remembers them for one turn, and a turn that says it happened raises them."""
     quiets: str = ""
     """``always`` or ``unless-present``: the negatable cues of its clause do not count
     (a red flag told as past, over, or asked about), unless, for ``unless-present``, a

@@ -45,6 +45,7 @@ _CUE_KEYS = (
     "says",
     "with-topic",
     "overrides",
+    "speaks-of",
     "quiets",
     "present",
     "ends-alarms",
@@ -241,6 +242,7 @@ class LanguageReader(NodeReader):
                     fields["below"], f"{label}: 'below' needs a pattern with (?P<count>...)"
                 )
             overrides = self.text_list(fields, "overrides", item, label, required=False)
+            speaks_of = self.text_list(fields, "speaks-of", item, label, required=False)
             if cue_id is None:
                 continue
             if cue_id in self.cues:
@@ -270,6 +272,7 @@ class LanguageReader(NodeReader):
                 with_topic=self.text(fields, "with-topic", item, label, required=False) or "",
                 topic=self.text(fields, "topic", item, label, required=False) or "",
                 overrides=overrides,
+                speaks_of=speaks_of,
                 label=self.text(fields, "label", item, label, required=False) or "",
                 note=self.text(fields, "note", item, label, required=False) or "",
                 where=self.where(item),
@@ -391,6 +394,12 @@ class LanguageReader(NodeReader):
                 if other != "*" and other not in self.cues:
                     self.problems.append(
                         f"{cue.where}: cue '{cue.id}': overrides unknown cue '{other}'"
+                    )
+            for other in cue.speaks_of:
+                spoken = self.cues.get(other)
+                if spoken is None or not spoken.urgent:
+                    self.problems.append(
+                        f"{cue.where}: cue '{cue.id}': speaks-of '{other}', which is no urgent cue"
                     )
         if len(self.vocabulary) < len(VOCABULARY_LISTS):
             return None

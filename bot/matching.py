@@ -110,6 +110,10 @@ class Match:
     asked_flags: tuple[str, ...] = ()
     """Red flags asked about ahead, as what to do if they happen ("what if I hit my head
     on mmf"): what to do is said as advice, never as an alarm."""
+    heard_flags: tuple[str, ...] = ()
+    """Urgent red flags the question spoke of without raising them: asked about, told as
+    past or over ("what if you double dose", "had a nosebleed, stopped after 10 min").
+    The chat remembers them for one turn: "asking because I just did" raises them."""
     cues: frozenset[str] = frozenset()
     """Ids of every cue of the language that fired."""
     heard_with: tuple[str, ...] = ()
@@ -425,6 +429,12 @@ class Matcher:
             foreign=foreign,
             uncovered_topic=uncovered,
             asked_flags=tuple(sorted(named_flags - fired)) if "what-to-do-if" in fired else (),
+            heard_flags=tuple(
+                sorted(
+                    (((named_flags - fired) & self.cues.urgent) | self.cues.spoken_of(fired))
+                    - fired
+                )
+            ),
             across="across" in fired,
             switched_to_other=self.cues.switched_to_other(
                 words,

@@ -408,6 +408,36 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             "red-flag.breathing",
             True,
         ),
+        # A red flag asked about, or told as over, is raised once the next turn says it
+        # is happening now (language.yaml, it-happened)...
+        (
+            ["what happens if you double dose cellcept", "asking because I just did"],
+            "poisoning.extra-dose",
+            True,
+        ),
+        (
+            [
+                "had a nosebleed this morning, stopped after 10 min, im on dapsone",
+                "its started again, 25 minutes now",
+            ],
+            "red-flag.bleeding",
+            True,
+        ),
+        # ...never when the turn denies it, nor two turns later.
+        (
+            ["what happens if you double dose cellcept", "I haven't done it, just asking"],
+            "poisoning.extra-dose",
+            False,
+        ),
+        (
+            [
+                "what happens if you double dose cellcept",
+                "can I drink alcohol on it",
+                "asking because I just did",
+            ],
+            "poisoning.extra-dose",
+            False,
+        ),
         # An alarm told in a message naming no drug stands for the next turn.
         (
             [

@@ -117,6 +117,26 @@ def test_a_cue_overriding_an_unknown_cue_fails(folder: Path) -> None:
     assert problems(folder) == (f"{path}:{line}: cue 'missed-dose': overrides unknown cue 'doses'",)
 
 
+@pytest.mark.parametrize(
+    ("spoken", "named"),
+    [
+        ("poisoning.extra-doses", "poisoning.extra-doses"),  # no such cue
+        ("dose", "dose"),  # a cue, but not an urgent one
+    ],
+)
+def test_a_cue_speaking_of_no_urgent_cue_fails(folder: Path, spoken: str, named: str) -> None:
+    path, text = rewrite(
+        folder,
+        "language.yaml",
+        "    speaks-of: [poisoning.extra-dose]\n",
+        f"    speaks-of: [{spoken}]\n",
+    )
+    line = line_of(text, "  - id: extra-dose-spoken-of")
+    assert problems(folder) == (
+        f"{path}:{line}: cue 'extra-dose-spoken-of': speaks-of '{named}', which is no urgent cue",
+    )
+
+
 def test_a_missing_word_list_is_named(folder: Path) -> None:
     path, text = rewrite(folder, "language.yaml", "  dose-verbs:\n", "  dose-verb:\n")
     first_list = line_of(text, "  common-words:")
