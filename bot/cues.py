@@ -111,6 +111,7 @@ class CueReader:
             - self._negations
         )
         self._present = frozenset(c.id for c in language.cues if c.present)
+        self._own_news = frozenset(c.id for c in language.cues if c.own_news)
         self._ends_alarms = frozenset(c.id for c in language.cues if c.ends_alarms)
         # Read by id: a denial of a list ("Bleeding, bruising, fever: none of those").
         self._list_denial = frozenset(c.id for c in language.cues if c.id == "denied-after")
@@ -128,7 +129,13 @@ class CueReader:
             if frozenset(c.overrides) & self.quieting
         }
         #: The cues that reading clause by clause needs: red flags and what tells their time.
-        self.clause_cues = self.tensed | self.quieting | self._present | frozenset(self._takes_back)
+        self.clause_cues = (
+            self.tensed
+            | self.quieting
+            | self._present
+            | self._own_news
+            | frozenset(self._takes_back)
+        )
         # Cues the engine reads by id to tell which drug a message is about.
         self._switch = _patterns_of(language, "switch")
         self._moved_on = _patterns_of(language, "moved-on")
@@ -255,7 +262,7 @@ class CueReader:
             bool(words)
             and len(words) <= _TIME_ONLY_WORDS
             and bool(fired & self.quieting)
-            and not fired & self.tensed
+            and not fired & (self.tensed | self._own_news)
             and all(w in self._time_words or w.isdigit() for w in words)
         )
 
@@ -273,9 +280,10 @@ class CueReader:
         A question ("mostly wanted to ask if...") quiets its own clause only: it says
         nothing of the fevers told before it. A clause that tells its own red flag over
         ("a nosebleed that stopped") says nothing of the clauses before it ("Count was
-        12."), unless it denies a whole list ("Bleeding, bruising, fever: none of those").
+        12."), unless it denies a whole list ("Bleeding, bruising, fever: none of those");
+        nor does one with news of its own ("hit my head, count 25 last week": ``own-news``).
         """
-        if not fired & self._quiet_always & self._ends_alarms:
+        if not fired & self._quiet_always & self._ends_alarms or fired & self._own_news:
             return False
         return not fired & self.tensed or bool(fired & self._list_denial)
 

@@ -101,6 +101,9 @@ class Cue:
     unless a clause says it is happening now ("hypothetically, if..."); ``sentence-always``:
     those of its whole sentence, whatever their time ("my dog had a nosebleed this morning")."""
     present: bool = False
+    own_news: bool = False
+    """A clause with it tells news of its own ("count 25 last week"): the time it tells
+    says nothing of the red flag told before it ("hit my head hard on a cupboard door")."""
     ends_alarms: bool = False
     """Says a red flag told earlier in the chat is over ("gone now", "haven't had that"),
     so its alarm is not said again; an explanation or a question does not ("he says it's
