@@ -484,7 +484,11 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         foreign = _AnswerBuilder(kb, match)
         foreign.add_alerts()
         urgent = foreign.urgent_section()
-        answer = _message_only("foreign", replies.ENGLISH_ONLY, ())
+        # "Tomo azatioprina desde hace un mes", then "sorry english better, can I drink
+        # wine on it": the drug it named is what the chat is about.
+        answer = replace(
+            _message_only("foreign", replies.ENGLISH_ONLY, ()), subject=tuple(match.drugs)
+        )
         # What its cues say comes first ("estoy embarazada": do not stop the medicine on
         # your own, tell your team), before "English only".
         said = foreign.says()

@@ -248,6 +248,21 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
             ],
             ("cyclosporine", "azathioprine"),
         ),
+        # A drug named in a message in another language is the chat's drug.
+        (
+            ["Tomo azatioprina desde hace un mes", "sorry english better, can I drink wine on it"],
+            ("azathioprine",),
+        ),
+        # Another medicine for a complaint, after the chat's drug: the pair, and the chat's
+        # drug after it (language.yaml, pair-question).
+        (
+            [
+                "can i drink on aza",
+                "what about paracetamol for hangovers",
+                "and does it make me burn in the sun",
+            ],
+            ("azathioprine",),
+        ),
         # One drug in the chat: "which one" still asks across all of them.
         (
             ["does dapsone cause a rash", "which one works fastest"],
