@@ -139,6 +139,7 @@ class CueReader:
         # Cues the engine reads by id to tell which drug a message is about.
         self._switch = _patterns_of(language, "switch")
         self._moved_on = _patterns_of(language, "moved-on")
+        self._next_question = _patterns_of(language, "next-question")
         self._moved_to_first = _patterns_of(language, "moved-to-first")
         self._on_it_now = _patterns_of(language, "on-it-now")
         self._switched_to = _patterns_of(language, "switched-to")
@@ -369,6 +370,20 @@ class CueReader:
         between = " ".join(words[runs[0][1] : runs[-1][0]])
         moved = _from_to(words, runs[0][0], between)
         return runs[-1] if moved or any(p.search(between) for p in self._moved_on) else None
+
+    def questions_at(self, words: tuple[str, ...]) -> list[int]:
+        """Return where each question after the first starts (cue ``next-question``).
+
+        "can I have a few drinks and is a bit of sun ok": the second question starts at
+        "and", so its topic is answered too, however much the first one says.
+        """
+        text = " ".join(words)
+        starts = {
+            text.count(" ", 0, found.start())
+            for pattern in self._next_question
+            for found in pattern.finditer(text)
+        }
+        return sorted(s for s in starts if s > 0)
 
     def takes_other(self, words: tuple[str, ...], other: list[bool]) -> bool:
         """Return True when the patient says they take a drug we do not cover now.

@@ -9,6 +9,7 @@ This module runs them in order and scores the topics.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from bot.text import edit_limit, normalize, stem
 __all__ = ["Match", "Matcher", "edit_limit", "match_question", "normalize"]
 
 _MAX_WORDS = 300  # a question longer than this is read by its first 300 words only
+# A reply answers a question's best topics, at most this many.
+_MAX_TOPICS = 3
 _ENGLISH_MIN_LETTERS = 4  # shorter English words ("con", "de") are other languages' too
 #: Letters of scripts written without spaces between words: Thai, Japanese kana, Chinese
 #: characters, Korean syllables.
@@ -346,6 +349,9 @@ class Matcher:
         scores: dict[tuple[str, str], int] = {}
         found: list[str] = []
         topic_at: list[int] = []
+        questions_at = self.cues.questions_at(words)
+        # The topic scores of each question the message asks, by where it starts.
+        asked: list[dict[str, int]] = [{} for _ in range(len(questions_at) + 1)]
         for i, size, targets in hits:
             if any(used[i : i + size]):
                 continue
@@ -357,6 +363,9 @@ class Matcher:
                 if target.kind in ("topic", "entry"):
                     found.append(" ".join(corrected[i : i + size]))
                     topic_at.append(i)
+                    topic_id = target.key.split(".", 1)[1] if target.kind == "entry" else target.key
+                    question = asked[bisect.bisect_right(questions_at, i)]
+                    question[topic_id] = question.get(topic_id, 0) + target.weight
         fired |= self.cues.fire_patterns(normalized, " ".join(corrected))
         named_flags = fired & self.cues.tensed
         if named_flags:
@@ -398,6 +407,11 @@ class Matcher:
                 for topic_id in alert.topics if alert is not None else ():
                     topic_scores[topic_id] = 1
         topics = _best(topic_scores)
+        if len(asked) > 1:
+            # "is it ok to have a few drinks and is a bit of sun ok": the best topic of
+            # each question, though one says more than another.
+            each = (t for question in asked for t in _best(question, keep=1))
+            topics = tuple(dict.fromkeys((*topics, *each)))[:_MAX_TOPICS]
         entries = tuple(k for (kind, k), _ in _ranked(scores) if kind == "entry")
         general_ranked = [(k, score) for (kind, k), score in _ranked(scores) if kind == "general"]
         general = tuple(k for k, _ in general_ranked)
@@ -495,7 +509,7 @@ def _ranked(scores: dict[tuple[str, str], int]) -> list[tuple[tuple[str, str], i
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
-def _best(scores: dict[str, int], keep: int = 3) -> tuple[str, ...]:
+def _best(scores: dict[str, int], keep: int = _MAX_TOPICS) -> tuple[str, ...]:
     """Return the topics scoring at least half the best score, best first."""
     if not scores:
         return ()

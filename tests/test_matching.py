@@ -118,6 +118,23 @@ def test_topics(matcher: Matcher, question: str, topic: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "topics"),
+    [
+        # Each question's best topic, though the first says more (language.yaml,
+        # next-question).
+        (
+            "on sirolimus, is it ok to have a few drinks and is a bit of sun at the beach ok",
+            ("alcohol", "sun-and-skin"),
+        ),
+        # One question: only the topics that score near the best.
+        ("can i have a few drinks on sirolimus at the beach", ("alcohol",)),
+    ],
+)
+def test_topics_of_each_question(matcher: Matcher, question: str, topics: tuple[str, ...]) -> None:
+    assert matcher.match(question).topics == topics
+
+
+@pytest.mark.parametrize(
     ("question", "flag", "expected"),
     [
         ("how many mg of imuran should I take", "dose", True),
