@@ -346,13 +346,14 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
             match = replace(match, topics=tuple(dict.fromkeys((*match.topics, *told))))
     standing = _standing_alarms(kb, match, context)
     if not (asked_nothing or _names_only_drugs(match)):
-        # A new question keeps only the red flags a later turn can say are over ("a
-        # nosebleed for an hour", then "can I have grapefruit"); a contact or a swallowed
-        # tablet is told again only when nothing new is said ("what should I do"), so
-        # "he lives in Canada, haven't seen him" is not answered with the contact alarm.
-        # A question on the alarm's own subject keeps it ("he had the chickenpox jab
-        # years ago, does that change anything").
-        standing &= _folded(kb).tensed | _on_subject(kb, standing, match)
+        # A new question keeps the red flags a later turn can say are over ("a
+        # nosebleed for an hour", then "can I have grapefruit"), and a contact or a
+        # swallowed tablet, which time does not end ("my grandson's got chickenpox",
+        # then "can I still take paracetamol while I wait"), until a turn takes it
+        # back ("he lives in Canada, haven't seen him": a cue that overrides it).
+        # A question on the alarm's own subject keeps it too.
+        folded = _folded(kb)
+        standing &= folded.tensed | folded.lasting | _on_subject(kb, standing, match)
     if standing and not (match.exclusive or match.greeting or match.thanks):
         # "my daughter's friend has chickenpox", then "what should I do": what to do now
         # again, until a turn says it is over ("gone now").
@@ -798,6 +799,9 @@ class _Folded:
     """Per cue, the cues it overrides (a near miss: the poisoning cues), as declared."""
     tensed: frozenset[str]
     """Red flags that time and negation quiet (not a swallowed tablet, not a crisis)."""
+    lasting: frozenset[str]
+    """Red flags that time does not quiet (a contact, a swallowed tablet; not a crisis,
+    which the chat keeps apart): they stand over the chat's next questions."""
     plain_words: frozenset[str]
     """Words that ask nothing of their own: everyday and overview words, the words of the
     cues' phrases and of the drugs' names (see ``_AnswerBuilder._unread``)."""
@@ -857,6 +861,11 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         over=frozenset(c.id for c in kb.language.cues if c.ends_alarms),
         overridden_by={c.id: c.overrides for c in kb.language.cues if c.overrides},
         tensed=frozenset(c.id for c in kb.language.cues if c.negatable and not c.timeless),
+        lasting=frozenset(
+            c.id
+            for c in kb.language.cues
+            if c.urgent and c.negatable and c.timeless and "*" not in c.overrides
+        ),
         plain_words=_plain_words(kb),
         alert_topics=frozenset(t for a in kb.alerts for t in a.topics),
     )

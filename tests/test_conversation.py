@@ -396,7 +396,9 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             "count.platelets-low",
             True,
         ),
-        # A question on the alarm's own subject keeps it; a new subject does not.
+        # A question on the alarm's own subject keeps it; so does a new subject, for a
+        # contact or a swallowed tablet (time does not end them), until a turn takes it
+        # back.
         (
             [
                 "my daughter's friend has chickenpox and was round yesterday, she's on imuran",
@@ -409,6 +411,14 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             [
                 "my daughter's friend has chickenpox and was round yesterday, she's on imuran",
                 "can she have alcohol",
+            ],
+            "exposure",
+            True,
+        ),
+        (
+            [
+                "my grandson's got chickenpox and he was here all day yesterday, I'm on azathioprine",
+                "he lives in Canada, haven't seen him since summer",
             ],
             "exposure",
             False,
