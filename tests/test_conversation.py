@@ -417,7 +417,7 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
         ),
         (
             [
-                "my grandson's got chickenpox and he was here all day yesterday, I'm on azathioprine",
+                "my grandson's got chickenpox and was here all day yesterday, I'm on azathioprine",
                 "he lives in Canada, haven't seen him since summer",
             ],
             "exposure",
