@@ -225,6 +225,9 @@ def test_normalize(text: str, normalized: str) -> None:
         "theres blood in my poo since starting cellcept",
         "been sick and theres blood in it, im on mycophenolate",
         "i'm burning up on cellcept",
+        # A clause with news of its own does not make the knock before it past
+        # (language.yaml, own-news).
+        "hit my head hard on a cupboard door, count 25 last week, on mycophenolate",
     ],
 )
 def test_red_flags_in_the_patients_own_words(matcher: Matcher, question: str) -> None:
@@ -240,6 +243,8 @@ def test_red_flags_in_the_patients_own_words(matcher: Matcher, question: str) ->
         "hay fever and cellcept",
         "which has fewer side effects, imuran or cellcept",
         "taking 40 5mg tablets",
+        # ...while a clause that only tells the time still does.
+        "hit my head on a cupboard door last week, on mycophenolate",
     ],
 )
 def test_no_red_flag_where_there_is_none(matcher: Matcher, question: str) -> None:
