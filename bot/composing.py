@@ -253,7 +253,7 @@ def answer_question(
         and not told
         and not match.exclusive
         and not any(c.startswith("count.") for c in match.cues)
-        and not any(low.id in folded.overridden_by.get(c, ()) for c in match.cues)
+        and low.id not in _overridden(folded, match.cues)
     ):
         # "platelets 13", then "on imuran since may": the count told a moment ago is
         # still today's count, so what to do about it still opens the reply, unless
@@ -261,20 +261,13 @@ def answer_question(
         match = replace(match, cues=match.cues | {low.id}, urgent=True)
     if (
         context is not None
-        and context.heard
         and _IT_HAPPENED in match.cues
         and not match.exclusive
-        and not context.heard
-        <= {other for cue_id in match.cues for other in folded.overridden_by.get(cue_id, ())}
+        and (raised := context.heard - _overridden(folded, match.cues | context.heard))
     ):
         # "what happens if you double dose cellcept", then "asking because I just did":
         # the red flag the chat asked about is now told as happening, so what to do
-        # now opens the reply.
-        raised = context.heard - {
-            other
-            for cue_id in match.cues | context.heard
-            for other in folded.overridden_by.get(cue_id, ())
-        }
+        # now opens the reply (less what this turn, or another of them, overrides).
         match = replace(match, cues=match.cues | raised, urgent=True)
     answer = compose_answer(kb, match, context)
     return replace(answer, count=told) if told else answer
@@ -306,14 +299,17 @@ def _standing_alarms(kb: KnowledgeBase, match: Match, context: Context | None) -
     folded = _folded(kb)
     # What the message's cues override now no longer stands either, nor a count alarm
     # once a new count is told ("sorry typo, platelets 130"): the new count decides.
-    alarms = context.alarms - frozenset(
-        other for cue_id in match.cues for other in folded.overridden_by.get(cue_id, ())
-    )
+    alarms = context.alarms - _overridden(folded, match.cues)
     if _BARE_COUNT in match.cues or any(c.startswith("count.") for c in match.cues):
         alarms = frozenset(a for a in alarms if not a.startswith("count."))
     if match.cues.isdisjoint(folded.over):
         return alarms
     return alarms - folded.tensed
+
+
+def _overridden(folded: _Folded, cues: Iterable[str]) -> frozenset[str]:
+    """Return the cues that ``cues`` override."""
+    return frozenset(other for cue_id in cues for other in folded.overridden_by.get(cue_id, ()))
 
 
 def _on_subject(kb: KnowledgeBase, alarms: frozenset[str], match: Match) -> frozenset[str]:
@@ -335,6 +331,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         a question back with buttons, or a plain "I can't answer that".
     """
     context = _still_valid(kb, context)
+    folded = _folded(kb)
     asked_nothing = _says_nothing_new(match)
     if context is not None and context.cues:
         # "my son is 9 and has ITP", then "what are the side effects": still a child.
@@ -352,7 +349,6 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # then "can I still take paracetamol while I wait"), until a turn takes it
         # back ("he lives in Canada, haven't seen him": a cue that overrides it).
         # A question on the alarm's own subject keeps it too.
-        folded = _folded(kb)
         standing &= folded.tensed | folded.lasting | _on_subject(kb, standing, match)
     if standing and not (match.exclusive or match.greeting or match.thanks):
         # "my daughter's friend has chickenpox", then "what should I do": what to do now
@@ -380,7 +376,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # take", "forget I said that" or "I just want to know for safety": the crisis
         # reply again, never a cold "not covered", a dose refusal or "which medicine?".
         # A red flag or count told now ("my platelets are 8") opens it: what to do now.
-        flags = tuple(sorted(match.cues & _folded(kb).urgent))
+        flags = tuple(sorted(match.cues & folded.urgent))
         answer = _exclusive(kb, replace(match, cues=context.crisis, heard_with=flags))
         # The crisis told before is still the chat's crisis (this turn's own cues,
         # "is the flu jab alright", have no crisis reply to repeat later).
@@ -416,7 +412,6 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         if context is not None and context.crisis and answer.kind != "crisis":
             # A crisis told earlier in the chat opens every reply that follows it.
             answer = _with_crisis_first(kb, answer, context.crisis)
-    folded = _folded(kb)
     crisis = told_crisis or (frozenset(match.cues) if answer.kind == "crisis" else frozenset())
     alarms = match.cues & folded.urgent
     return replace(
