@@ -93,14 +93,14 @@ def _all_entries(kb: KnowledgeBase) -> dict[str, Entry]:
         pairs = tuple(f"{word}={text}" for word, text in mapping)
         entries[f"vocabulary.{name}"] = Entry(f"vocabulary.{name}", None, name, name, pairs, "", ())
     entries["roles"] = Entry("roles", None, "roles", "roles", (), repr(language.roles), ())
-    learned = language.learned
-    if learned is not None:
+    for learned in language.learned:
         messages = (
             *(f"example {m}" for m in learned.examples),
             *(f"not {m}" for m in learned.counter_examples),
         )
         text = f"cue={learned.cue} threshold={learned.threshold}"
-        entries["learned-cue"] = Entry("learned-cue", None, "learned-cue", "", messages, text, ())
+        key = f"learned-cue.{learned.cue}"
+        entries[key] = Entry(key, None, "learned-cue", "", messages, text, ())
     return entries
 
 

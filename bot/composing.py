@@ -536,6 +536,11 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # "my daughter takes mycophenolate" then "could it cause cancer": the chat's
         # drug, never the drug whose entry happens to hold the phrase.
         drugs = list(context.drugs)
+        if not drugs and match.other_drugs and _PAIR_QUESTION in match.cues:
+            # "I'm on Imuran", "what about prednisolone?", then "is it safe with my
+            # allopurinol": after a turn about a drug we do not cover, a pair is asked
+            # with the drugs the patient named (allopurinol with azathioprine).
+            drugs = list(context.named)
     elif (
         not drugs
         and context is not None

@@ -94,6 +94,11 @@ class Cue:
     speaks_of: tuple[str, ...] = ()
     """Urgent cues it speaks of without raising them ("what happens if you double dose"):
     the chat remembers them for one turn, and a turn that says it happened raises them."""
+    doubts: tuple[str, ...] = ()
+    """Urgent cues of the same message it casts doubt on (a learned reading that the
+    message tells no emergency): what to do is said as advice ("If it happens"), not
+    as an alarm, and the chat remembers them for one turn like those spoken of. The
+    chat's earlier alarms are untouched."""
     quiets: str = ""
     """``always`` or ``unless-present``: the negatable cues of its clause do not count
     (a red flag told as past, over, or asked about), unless, for ``unless-present``, a
@@ -135,7 +140,8 @@ class LearnedCue:
     """Whole messages, labelled, from which a model learns to hear one cue.
 
     The model (:mod:`bot.learned_cue`) fires the cue on a message its rules miss
-    when it is at least ``threshold`` sure. It also learns from the cue's own
+    when it is at least ``threshold`` sure (a cue that ``doubts`` others: on a message
+    where one of them fired). It also learns from the cue's own
     examples (said) and from its counter-examples and every other cue's messages
     (not said).
     """
@@ -146,6 +152,10 @@ class LearnedCue:
     """Messages that say the cue."""
     counter_examples: tuple[str, ...]
     """Messages that do not."""
+    opposite: str = ""
+    """A cue the same model hears where it is at least ``opposite_threshold`` sure the
+    message does not say ``cue`` ("tells no emergency" against "tells an emergency")."""
+    opposite_threshold: float = 0.0
     where: str = field(default="", compare=False)
 
 
@@ -205,8 +215,8 @@ class Language:
     name typed by voice ("sigh closporin") is compared with ours by how it sounds."""
     cues: tuple[Cue, ...]
     roles: Roles
-    learned: LearnedCue | None = None
-    """Messages that teach a model to hear a cue its rules miss (a crisis), if any."""
+    learned: tuple[LearnedCue, ...] = ()
+    """Messages that teach models to hear cues rules miss (a crisis; no emergency)."""
 
     def cue(self, cue_id: str) -> Cue | None:
         """Return the cue with this id, if declared."""

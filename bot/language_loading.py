@@ -28,7 +28,7 @@ __all__ = ["LANGUAGE_PARTS", "LEARNED_CUE", "LanguageReader"]
 LANGUAGE_PARTS = ("vocabulary", "cues")
 # Labelled whole messages a model learns a cue from; optional, like "roles".
 LEARNED_CUE = "learned-cue"
-_LEARNED_KEYS = ("cue", "threshold", "note", "examples", "not")
+_LEARNED_KEYS = ("cue", "threshold", "opposite", "opposite-threshold", "note", "examples", "not")
 # The vocabulary's word-to-text mappings, besides its word lists.
 _MAPPINGS = ("shorthand", "also-known-as", "sounds-like")
 # Named lists of words that cue patterns write as {name} ("{wish} ... {own-death}").
@@ -46,6 +46,7 @@ _CUE_KEYS = (
     "with-topic",
     "overrides",
     "speaks-of",
+    "doubts",
     "quiets",
     "present",
     "own-news",
@@ -79,10 +80,15 @@ class LanguageReader(NodeReader):
         self.cues: dict[str, Cue] = {}
         self.roles: dict[str, tuple[tuple[str, ...], str]] = {}
         self.language_where: dict[str, str] = {}
-        self.learned: LearnedCue | None = None
+        self.learned: dict[str, LearnedCue] = {}
+        #: Where each cue a model hears is learned (its own or as an opposite).
+        self.learned_where: dict[str, str] = {}
+        #: Cues with no rules of their own: a learned model must hear them.
+        self.unruled: list[Cue] = []
 
     def add_language_part(self, key: str, node: yaml.Node) -> None:
-        if key in self.language_where:
+        # Each learned cue may have a file of its own; the loader checks their cues differ.
+        if key in self.language_where and key != LEARNED_CUE:
             self.problem(node, f"'{key}' is defined in more than one file")
             return
         self.language_where[key] = self.where(node)
@@ -100,7 +106,37 @@ class LanguageReader(NodeReader):
             return
         self.unknown_keys(node, _LEARNED_KEYS, LEARNED_CUE)
         cue_id = self.text(fields, "cue", node, LEARNED_CUE)
-        threshold = self.text(fields, "threshold", node, LEARNED_CUE)
+        value = self.threshold(fields, "threshold", node)
+        opposite = self.text(fields, "opposite", node, LEARNED_CUE, required=False) or ""
+        opposite_value = self.threshold(fields, "opposite-threshold", node, required=bool(opposite))
+        examples = self.text_list(fields, "examples", node, LEARNED_CUE)
+        counter = self.text_list(fields, "not", node, LEARNED_CUE)
+        for heard in (cue_id, opposite or None):
+            if heard is not None and heard in self.learned_where:
+                self.problem(
+                    node,
+                    f"{LEARNED_CUE}: cue '{heard}' is learned in more than one file"
+                    f" (first at {self.learned_where[heard]})",
+                )
+                return
+        if (
+            cue_id is not None
+            and value is not None
+            and (opposite_value is not None or not opposite)
+        ):
+            learned = LearnedCue(
+                cue_id, value, examples, counter, opposite, opposite_value or 0.0, self.where(node)
+            )
+            self.learned[cue_id] = learned
+            self.learned_where.update(
+                dict.fromkeys(filter(None, (cue_id, opposite)), learned.where)
+            )
+
+    def threshold(
+        self, fields: dict[str, yaml.Node], key: str, node: yaml.Node, *, required: bool = True
+    ) -> float | None:
+        """Read a learned cue's threshold: a number from 0.5 up to (not including) 1."""
+        threshold = self.text(fields, key, node, LEARNED_CUE, required=required)
         try:
             value = float(threshold) if threshold is not None else None
         except ValueError:
@@ -109,13 +145,10 @@ class LanguageReader(NodeReader):
             value = None
         if threshold is not None and value is None:
             self.problem(
-                fields["threshold"],
-                f"{LEARNED_CUE}: 'threshold' must be a number from 0.5 up to (not including) 1",
+                fields[key],
+                f"{LEARNED_CUE}: '{key}' must be a number from 0.5 up to (not including) 1",
             )
-        examples = self.text_list(fields, "examples", node, LEARNED_CUE)
-        counter = self.text_list(fields, "not", node, LEARNED_CUE)
-        if cue_id is not None and value is not None:
-            self.learned = LearnedCue(cue_id, value, examples, counter, self.where(node))
+        return value
 
     def add_vocabulary(self, node: yaml.Node) -> None:
         fields = self.mapping(node, "vocabulary")
@@ -210,8 +243,8 @@ class LanguageReader(NodeReader):
             phrases = self.text_list(fields, "phrases", item, label, required=False)
             patterns = self.compiled(fields, item, label)
             signals, threshold = self.signals(fields, item, label)
-            if not phrases and "patterns" not in fields and not signals:
-                self.problem(item, f"{label}: needs 'phrases', 'patterns' or 'signals'")
+            doubts = self.text_list(fields, "doubts", item, label, required=False)
+            unruled = not phrases and "patterns" not in fields and not signals
             examples = self.text_list(fields, "examples", item, label)
             counter = self.text_list(fields, "not", item, label, required=False)
             flags = {
@@ -276,10 +309,14 @@ class LanguageReader(NodeReader):
                 topic=self.text(fields, "topic", item, label, required=False) or "",
                 overrides=overrides,
                 speaks_of=speaks_of,
+                doubts=doubts,
                 label=self.text(fields, "label", item, label, required=False) or "",
                 note=self.text(fields, "note", item, label, required=False) or "",
                 where=self.where(item),
             )
+            if unruled:
+                # A learned model may hear it alone (checked once every file is read).
+                self.unruled.append(self.cues[cue_id])
 
     def compiled(
         self, fields: dict[str, yaml.Node], item: yaml.Node, label: str
@@ -388,10 +425,16 @@ class LanguageReader(NodeReader):
         for where, cue_id in alert_cues:
             if self.cues and cue_id not in self.cues:
                 self.problems.append(f"{where}: alert '{cue_id}': no such cue")
-        if self.learned is not None and self.cues and self.learned.cue not in self.cues:
-            self.problems.append(
-                f"{self.learned.where}: {LEARNED_CUE}: no such cue '{self.learned.cue}'"
-            )
+        for learned in self.learned.values():
+            for heard in filter(None, (learned.cue, learned.opposite)):
+                if self.cues and heard not in self.cues:
+                    self.problems.append(f"{learned.where}: {LEARNED_CUE}: no such cue '{heard}'")
+        for cue in self.unruled:
+            if cue.id not in self.learned_where:
+                self.problems.append(
+                    f"{cue.where}: cue '{cue.id}': needs 'phrases', 'patterns' or 'signals',"
+                    f" or a {LEARNED_CUE} that hears it"
+                )
         for cue in self.cues.values():
             for other in cue.overrides:
                 if other != "*" and other not in self.cues:
@@ -404,6 +447,17 @@ class LanguageReader(NodeReader):
                     self.problems.append(
                         f"{cue.where}: cue '{cue.id}': speaks-of '{other}', which is no urgent cue"
                     )
+            for other in cue.doubts:
+                doubted = self.cues.get(other)
+                if doubted is None or not doubted.urgent:
+                    self.problems.append(
+                        f"{cue.where}: cue '{cue.id}': doubts '{other}', which is no urgent cue"
+                    )
+            if cue.doubts and cue.id not in self.learned_where:
+                self.problems.append(
+                    f"{cue.where}: cue '{cue.id}': doubts other cues, so a {LEARNED_CUE}"
+                    " must hear it"
+                )
         if len(self.vocabulary) < len(VOCABULARY_LISTS):
             return None
         role = {name: self.roles.get(name, (("",), ""))[0] for name in ROLE_NAMES}
@@ -442,5 +496,5 @@ class LanguageReader(NodeReader):
                 class_risks=role["class-risks"],
                 background=role["background"],
             ),
-            learned=self.learned,
+            learned=tuple(self.learned.values()),
         )

@@ -74,6 +74,14 @@ class LearnedModel:
         """Return True when ``text`` says the cue by the model's threshold."""
         return self.probability(text) >= self.threshold
 
+    def opposite(self, threshold: float) -> LearnedModel:
+        """Return the model that hears a message not saying the cue, from ``threshold``.
+
+        Its probability is one less this model's: every weight and the bias change sign.
+        """
+        weights = MappingProxyType({f: -w for f, w in self.weights.items()})
+        return LearnedModel(weights, -self.bias, threshold)
+
 
 def train_model(said: tuple[str, ...], not_said: tuple[str, ...], threshold: float) -> LearnedModel:
     """Train on messages that say the cue and messages that do not.

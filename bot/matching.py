@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.cues import CueReader
@@ -152,7 +153,19 @@ class Matcher:
         self._common_words = frozenset(language.common_words)
         self._negations = frozenset(language.negations)
         self._sentence_end = _sentence_end(language.sentence_breaks)
-        self.learned = _learned_model(language)
+        models = {cue_id: model for cue_id, model in _learned_models(language)}
+        #: The learned cues that fire where the rules miss (a crisis), with their models.
+        self.learned = tuple(
+            (cue.id, models[cue.id]) for cue in language.cues if cue.id in models and not cue.doubts
+        )
+        #: The cues that override every other one (a crisis).
+        self.exclusive = frozenset(cue.id for cue in language.cues if "*" in cue.overrides)
+        #: The learned cues that doubt a message's red flags, each with what it doubts.
+        self.doubting = tuple(
+            (cue.id, frozenset(cue.doubts), models[cue.id])
+            for cue in language.cues
+            if cue.id in models and cue.doubts
+        )
 
     @classmethod
     def build(cls, kb: KnowledgeBase, lexicon: EnglishWords | None = None) -> Matcher:
@@ -373,9 +386,9 @@ class Matcher:
             # flags of sentences told as present count.
             fired = (fired - self.cues.tensed) | self._present_red_flags(text, named_flags)
         heard_with: tuple[str, ...] = ()
-        if self.learned is not None:
-            cue_id, model = self.learned
-            if cue_id not in fired and model.hears(text):
+        for cue_id, model in self.learned:
+            # A crisis, which overrides every other cue, is heard whatever else fired.
+            if cue_id in self.exclusive and cue_id not in fired and model.hears(text):
                 heard_with = tuple(sorted(fired & self.cues.urgent))
                 fired.add(cue_id)
         # A message in another language is never guessed at, even where a drug's name
@@ -384,6 +397,20 @@ class Matcher:
         if not foreign:
             fired -= self.cues.foreign_only
         fired, dropped = self.cues.settle(fired)
+        doubted: set[str] = set()
+        for cue_id, doubts, model in self.doubting:
+            # Read only where a red flag it doubts fired: the model weighs the message
+            # whole ("if I took a double dose by mistake what would happen").
+            if fired & doubts and model.hears(text):
+                doubted |= fired & doubts
+                fired = (fired - doubts) | {cue_id}
+        for cue_id, model in self.learned:
+            # Any other learned cue is a backstop: it speaks only where no rule raised a
+            # red flag (a rule's own alert says more, and a later turn can take a rule's
+            # back), nor took one back ("false alarm, found it under the sofa").
+            backstop = cue_id not in self.exclusive
+            if backstop and not (fired | dropped) & self.cues.urgent and model.hears(text):
+                fired.add(cue_id)
         if "how-it-works" in fired:
             key = ("topic", self.language.roles.how_it_works)
             scores[key] = scores.get(key, 0) + 2
@@ -442,10 +469,16 @@ class Matcher:
             exclusive="*" in dropped,
             foreign=foreign,
             uncovered_topic=uncovered,
-            asked_flags=tuple(sorted(named_flags - fired)) if "what-to-do-if" in fired else (),
+            asked_flags=tuple(
+                sorted(doubted | (named_flags - fired if "what-to-do-if" in fired else set()))
+            ),
             heard_flags=tuple(
                 sorted(
-                    (((named_flags - fired) & self.cues.urgent) | self.cues.spoken_of(fired))
+                    (
+                        ((named_flags - fired) & self.cues.urgent)
+                        | self.cues.spoken_of(fired)
+                        | doubted
+                    )
                     - fired
                 )
             ),
@@ -487,22 +520,29 @@ def match_question(kb: KnowledgeBase, text: str) -> Match:
     return Matcher.build(kb).match(text)
 
 
-def _learned_model(language: Language) -> tuple[str, LearnedModel] | None:
-    """Train the model of the language's learned cue, if it has one.
+def _learned_models(language: Language) -> Iterator[tuple[str, LearnedModel]]:
+    """Train the model of each of the language's learned cues (and of their opposites).
 
-    It learns from the learned messages, from the cue's own examples and
-    counter-examples, and from every other cue's messages, none of which says it.
+    Each learns from its learned messages and from its cue's own examples and
+    counter-examples. A cue that fires where rules miss (a crisis) also learns from
+    every other cue's messages, none of which says it; a cue that doubts red flags
+    learns from their examples, each of which tells one, as from those of its opposite.
     """
-    learned = language.learned
-    cue = language.cue(learned.cue) if learned is not None else None
-    if learned is None or cue is None:
-        return None
-    said = (*cue.examples, *learned.examples)
-    not_said = [*cue.counter_examples, *learned.counter_examples]
-    for other in language.cues:
-        if other.id != cue.id:
-            not_said += [*other.examples, *other.counter_examples]
-    return cue.id, train_model(said, tuple(dict.fromkeys(not_said)), learned.threshold)
+    for learned in language.learned:
+        cue = language.cue(learned.cue)
+        if cue is None:
+            continue
+        said = (*cue.examples, *learned.examples)
+        not_said = [*cue.counter_examples, *learned.counter_examples]
+        for other in language.cues:
+            if other.id == learned.opposite or other.id in cue.doubts:
+                not_said += other.examples
+            elif not cue.doubts and other.id != cue.id:
+                not_said += [*other.examples, *other.counter_examples]
+        model = train_model(said, tuple(dict.fromkeys(not_said)), learned.threshold)
+        yield cue.id, model
+        if learned.opposite:
+            yield learned.opposite, model.opposite(learned.opposite_threshold)
 
 
 def _ranked(scores: dict[tuple[str, str], int]) -> list[tuple[tuple[str, str], int]]:

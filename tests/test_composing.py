@@ -72,13 +72,13 @@ def test_dose_question_gives_no_amount(kb: KnowledgeBase, matcher: Matcher) -> N
     assert not DOSE_AMOUNT.search(text)
 
 
-def test_red_flag_leads_with_contact_your_doctor(kb: KnowledgeBase, matcher: Matcher) -> None:
+def test_vomiting_blood_leads_with_emergency_services(kb: KnowledgeBase, matcher: Matcher) -> None:
     answer = ask(kb, matcher, "vomiting blood on cellcept")
     text = render_plain(answer)
-    assert text.startswith("Contact your doctor now")
+    assert text.startswith("Call emergency services now if you are vomiting blood")
     # Blood: the side effects and the serious risks (bleeding points at both).
     assert answer.topics == ("mycophenolate.side-effects", "mycophenolate.serious-risks")
-    assert render_html(answer)[0].startswith("\u26a0\ufe0f <b>Contact your doctor now")
+    assert render_html(answer)[0].startswith("\u26a0\ufe0f <b>Call emergency services now")
 
 
 @pytest.mark.parametrize(

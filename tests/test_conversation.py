@@ -263,6 +263,12 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
             ],
             ("azathioprine",),
         ),
+        # A pair asked after a turn about a medicine we do not cover: the pair with the
+        # drug the patient named (azathioprine and allopurinol must not be combined).
+        (
+            ["I'm on Imuran", "What about prednisolone?", "Is it safe with my allopurinol?"],
+            ("azathioprine",),
+        ),
         # One drug in the chat: "which one" still asks across all of them.
         (
             ["does dapsone cause a rash", "which one works fastest"],

@@ -163,7 +163,7 @@ def test_the_diff_lists_learned_message_changes(folder: Path) -> None:
     rewrite(folder, "learned-crisis.yaml", "  not:\n", "  not:\n  - is it ok with tea\n")
     after = load_knowledge(folder)
     assert (
-        "phrases changed: learned-cue (+not is it ok with tea)"
+        "phrases changed: learned-cue.crisis (+not is it ok with tea)"
         in diff_knowledge(before, after).lines()
     )
 
@@ -292,11 +292,19 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
             "learned-cue: no such cue 'crises'",
         ),
         (
+            "language.yaml",
+            "    doubts: [red-flag.fever, red-flag.shingles,",
+            "    doubts: [red-flag.fever, greeting, red-flag.shingles,",
+            "  - id: no-emergency-told",
+            "cue 'no-emergency-told': doubts 'greeting', which is no urgent cue",
+        ),
+        (
             "learned-crisis.yaml",
             "  threshold: 0.65",
             "  threshold: 0.65\n  weight: 2",
             "  weight: 2",
-            "learned-cue: unknown key 'weight' (allowed: cue, examples, not, note, threshold)",
+            "learned-cue: unknown key 'weight' (allowed: cue, examples, not, note, opposite,"
+            " opposite-threshold, threshold)",
         ),
     ],
 )
@@ -306,6 +314,17 @@ def test_a_bad_word_forms_group_or_learned_cue_is_named_with_its_line(
     path, text = rewrite(folder, file, old, new)
     line = line_of(text, at)
     assert problems(folder) == (f"{path}:{line}: {message}",)
+
+
+def test_a_cue_learned_twice_is_named_with_both_places(folder: Path) -> None:
+    path, text = rewrite(folder, "learned-crisis.yaml", "  cue: crisis", "  cue: no-emergency-told")
+    first = folder / "learned-calm.yaml"
+    first_line = line_of(first.read_text(encoding="utf-8"), "  cue: no-emergency-told")
+
+    assert problems(folder) == (
+        f"{path}:{line_of(text, '  cue: no-emergency-told')}: learned-cue: cue"
+        f" 'no-emergency-told' is learned in more than one file (first at {first}:{first_line})",
+    )
 
 
 ANY_FORM = "    urgent: true\n    any-form: true\n"

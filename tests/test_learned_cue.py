@@ -71,11 +71,54 @@ def test_the_threshold_decides_what_is_heard(threshold: float, heard: bool) -> N
     assert model.hears("i cannot face it, i want it to stop for good") is heard
 
 
-def test_the_shipped_knowledge_trains_a_crisis_model(matcher: Matcher) -> None:
-    assert matcher.learned is not None
-    cue_id, model = matcher.learned
-    assert cue_id == "crisis"
-    assert model.threshold == matcher.language.learned.threshold  # type: ignore[union-attr]
+def test_the_shipped_knowledge_trains_a_crisis_model_and_a_doubting_one_with_its_opposite(
+    matcher: Matcher,
+) -> None:
+    learned = {cue.cue: cue for cue in matcher.language.learned}
+    heard = {cue_id: model.threshold for cue_id, model in matcher.learned}
+    ((calm, doubted, calm_model),) = matcher.doubting
+
+    assert heard == {
+        "crisis": learned["crisis"].threshold,
+        "emergency-told": learned[calm].opposite_threshold,
+    }
+    assert learned[calm].opposite == "emergency-told"
+    assert calm_model.threshold == learned[calm].threshold
+    assert "poisoning.child" in doubted
+    assert not any(c.startswith("count.") for c in doubted)  # a count is never guessed at
+
+
+@pytest.mark.parametrize(
+    ("message", "doubted"),
+    [
+        ("if my kid ever accidentally took one of my dapsone what would happen", "poisoning.child"),
+        ("if I'm ever exposed to chickenpox do I need to stop my azathioprine", "exposure"),
+    ],
+)
+def test_a_red_flag_the_model_doubts_is_advice_and_remembered(
+    matcher: Matcher, message: str, doubted: str
+) -> None:
+    match = matcher.match(message)
+
+    assert "no-emergency-told" in match.cues
+    assert doubted not in match.cues
+    assert not match.urgent
+    assert doubted in match.asked_flags
+    assert doubted in match.heard_flags
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "took two doses of my imuran by mistake this morning what do i do",
+        "platelets 8 today on mmf, is that bad",
+    ],
+)
+def test_a_red_flag_told_as_happening_is_not_doubted(matcher: Matcher, message: str) -> None:
+    match = matcher.match(message)
+
+    assert "no-emergency-told" not in match.cues
+    assert match.urgent
 
 
 def test_a_crisis_the_rules_read_says_nothing_else(matcher: Matcher) -> None:
@@ -84,3 +127,21 @@ def test_a_crisis_the_rules_read_says_nothing_else(matcher: Matcher) -> None:
 
     assert match.exclusive
     assert match.heard_with == ()
+
+
+def test_a_red_flag_no_rule_reads_is_heard_by_the_backstop(matcher: Matcher) -> None:
+    message = (
+        "my little girl on neoral has had diarrhoea and vomiting since last night"
+        " and now she's hot, can't keep her meds down"
+    )
+    match = matcher.match(message)
+
+    assert match.urgent
+    assert {c for c in match.cues if c.startswith(("red-flag", "emergency"))} == {"emergency-told"}
+
+
+def test_the_backstop_is_silent_where_a_rule_raised_a_red_flag(matcher: Matcher) -> None:
+    match = matcher.match("fever 38.9 on cyclosporine, shivering, what do i do")
+
+    assert "red-flag.fever" in match.cues
+    assert "emergency-told" not in match.cues
