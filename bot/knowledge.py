@@ -49,6 +49,8 @@ def _default_knowledge_path() -> Path:
 DEFAULT_KNOWLEDGE_PATH = _default_knowledge_path()
 #: The language file read with a knowledge file that brings no language of its own.
 DEFAULT_LANGUAGE_FILE = DEFAULT_KNOWLEDGE_PATH / "language.yaml"
+# The bundled files of labelled messages the learned cues are trained on.
+_LEARNED_FILE_PREFIX = "learned-"
 _FACT_PARTS = (
     "references",
     "topics",
@@ -301,6 +303,9 @@ def knowledge_files(path: Path) -> list[Path]:
 def load_knowledge(path: str | Path = DEFAULT_KNOWLEDGE_PATH) -> KnowledgeBase:
     """Load and validate a knowledge file, or every ``*.yaml`` file of a folder.
 
+    Facts without a language of their own read with the bundled ``language.yaml`` and
+    the bundled ``learned-*.yaml`` files (the messages its learned cues are trained on).
+
     Args:
         path: the file or folder (default: the ``knowledge/`` folder of this project).
 
@@ -314,9 +319,15 @@ def load_knowledge(path: str | Path = DEFAULT_KNOWLEDGE_PATH) -> KnowledgeBase:
     builder = _Builder()
     parsed = [(file, builder.parse_file(file)) for file in files]
     if not builder.unreadable and not builder.top_keys & set(LANGUAGE_PARTS):
-        # A knowledge file without its own language reads with the bundled one.
+        # A knowledge file without its own language reads with the bundled one, and
+        # with the bundled learned cues some of its cues are heard by.
         files.append(DEFAULT_LANGUAGE_FILE)
         parsed.append((DEFAULT_LANGUAGE_FILE, builder.parse_file(DEFAULT_LANGUAGE_FILE)))
+        if LEARNED_CUE not in builder.top_keys:
+            for learned in knowledge_files(DEFAULT_KNOWLEDGE_PATH):
+                if learned.name.startswith(_LEARNED_FILE_PREFIX):
+                    files.append(learned)
+                    parsed.append((learned, builder.parse_file(learned)))
     elif not builder.unreadable and builder.top_keys <= {*LANGUAGE_PARTS, "roles", LEARNED_CUE}:
         # A language file alone ("diff old/language.yaml new/language.yaml") reads with
         # the bundled facts, so that what changes is only how messages are read.

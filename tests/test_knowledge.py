@@ -613,8 +613,15 @@ def test_folder_files_share_references_and_topics(
 
     kb = load_knowledge(tmp_path)
 
-    # A folder without a language of its own reads with the bundled language file.
-    assert kb.sources == (*(str(p) for p in sorted([base, more])), str(DEFAULT_LANGUAGE_FILE))
+    # A folder without a language of its own reads with the bundled language file and
+    # the bundled messages its learned cues are trained on.
+    learned = sorted(DEFAULT_LANGUAGE_FILE.parent.glob("learned-*.yaml"))
+    assert [p.name for p in learned] == ["learned-calm.yaml", "learned-crisis.yaml"]
+    assert kb.sources == (
+        *(str(p) for p in sorted([base, more])),
+        str(DEFAULT_LANGUAGE_FILE),
+        *(str(p) for p in learned),
+    )
     assert sorted(drug.id for drug in kb.drugs) == ["alpha", "beta"]
     beta = kb.drug("beta")
     assert beta is not None
