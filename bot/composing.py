@@ -568,6 +568,19 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # "and the side effects?", or the drug named after "which medicine?": the topic
         # asked before.
         topics = list(context.topics)
+    interactions = kb.language.roles.interactions
+    if (
+        drugs
+        and context is not None
+        and _PAIR_QUESTION in match.cues
+        and not match.drugs
+        and not match.other_drugs
+        and interactions in context.topics
+        and interactions not in topics
+    ):
+        # "he's also on allopurinol", then "should he keep taking both?": the pair the
+        # chat spoke of comes first, with what it says to do, before what else is asked.
+        topics = [interactions, *topics]
     if match.switched_to_other:
         interactions_only = set(topics) <= {kb.language.roles.interactions}
         if not interactions_only or _strangers(kb, _drugs_of(kb, drugs), match.other_drugs):
@@ -601,7 +614,6 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # A red flag the knowledge has no alert of its own for: the side effects.
         pointed = [kb.language.roles.side_effects]
     topics = list(dict.fromkeys([*topics, *(t for t in pointed if t)]))
-    interactions = kb.language.roles.interactions
     # "not asking about bactrim, just dapsone": a drug put aside is no second medicine.
     strangers = [] if "set-aside" in match.cues else _strangers(kb, covered, match.other_drugs)
     if strangers and (

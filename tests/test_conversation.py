@@ -454,6 +454,15 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             "red-flag.bleeding",
             True,
         ),
+        # A red flag the learned no-emergency cue doubted is heard the same way.
+        (
+            [
+                "if I accidentally took a double dose of cyclosporine what would happen",
+                "asking because I just did",
+            ],
+            "poisoning.extra-dose",
+            True,
+        ),
         # ...never when the turn denies it, nor two turns later.
         (
             ["what happens if you double dose cellcept", "I haven't done it, just asking"],
@@ -605,3 +614,14 @@ def _talk(knowledge: LoadedKnowledge, turns: list[str]) -> tuple[Answer, Convers
         memory.after("chat", reply)
     assert reply is not None
     return reply, memory
+
+
+def test_keeping_both_after_a_pair_answers_the_pair_first(knowledge: LoadedKnowledge) -> None:
+    turns = [
+        "Dad is on azathioprine",
+        "he's also on allopurinol for gout",
+        "his GP started it last week, should he keep taking both?",
+    ]
+    reply, _memory = _talk(knowledge, turns)
+
+    assert reply.topics[:2] == ("azathioprine.interactions", "azathioprine.stopping")
