@@ -622,6 +622,9 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         (_PAIR_QUESTION in match.cues and not _names_an_entry(covered, interactions, match))
         # "melatonin gummies to help me sleep, on dapsone": what is asked is melatonin's.
         or (match.topics_of_others and asked - {interactions} and "comparison" not in match.cues)
+        # "is methotrexate safe in pregnancy like azathioprine is?": azathioprine's
+        # pregnancy facts would read as methotrexate's.
+        or match.likens_to_ours
         or not asked
         or (asked <= {interactions} and not _asks_about_an_item(kb, covered, match))
     ):

@@ -144,6 +144,7 @@ class CueReader:
         self._on_it_now = _patterns_of(language, "on-it-now")
         self._switched_to = _patterns_of(language, "switched-to")
         self._instead_of = _patterns_of(language, "instead-of")
+        self._likened_to = _patterns_of(language, "likened-to")
 
     def fire_phrases(self, hits: list[PhraseHit], words: list[str], used: list[bool]) -> set[str]:
         """Return the cues whose phrases the message holds; an urgent cue's words become ``used``.
@@ -434,6 +435,25 @@ class CueReader:
         # "switched me from cyclosporine to tacrolimus": from the covered one to another.
         from_to = _from_to(words, covered[0], between)
         return named_twice or from_to or any(p.search(between) for p in self._switch)
+
+    def likens_to_ours(
+        self, words: tuple[str, ...], names_at: list[bool], other: list[bool]
+    ) -> bool:
+        """Return True when a drug we do not cover is likened to a covered one named after it.
+
+        "is methotrexate safe in pregnancy like azathioprine is?": the words just before
+        the covered name (cue ``likened-to``) liken the two, so the question is about the
+        drug we do not cover, and the covered drug's facts must not answer it.
+        """
+        covered = [i for i, is_name in enumerate(names_at) if is_name]
+        uncovered = [i for i, is_other in enumerate(other) if is_other]
+        return any(
+            p.search(" ".join(words[max(u + 1, c - _SWITCH_WINDOW) : c]))
+            for c in covered
+            for u in uncovered
+            if u < c
+            for p in self._likened_to
+        )
 
 
 def _patterns_of(language: Language, cue_id: str) -> tuple[re.Pattern[str], ...]:

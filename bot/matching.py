@@ -99,6 +99,9 @@ class Match:
     """A drug we do not cover is named last, as the one switched to ("now on prograf")."""
     takes_other: bool = False
     """A drug we do not cover is named as one the patient takes ("I'm on myfortic")."""
+    likens_to_ours: bool = False
+    """A drug we do not cover is likened to a covered one ("is methotrexate safe in
+    pregnancy like azathioprine is?"): the question is about the one we do not cover."""
     about_class: bool = False
     """The question names immunosuppressants as a class."""
     general_score: int = 0
@@ -490,6 +493,7 @@ class Matcher:
                 others,
             ),
             takes_other=self.cues.takes_other(words, other),
+            likens_to_ours=self.cues.likens_to_ours(words, names_at, other),
             about_class="about-class" in fired,
             general_score=general_ranked[0][1] if general_ranked else 0,
             entry_score=max((v for (kind, _), v in scores.items() if kind == "entry"), default=0),
