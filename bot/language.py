@@ -156,6 +156,8 @@ class LearnedCue:
     """A cue the same model hears where it is at least ``opposite_threshold`` sure the
     message does not say ``cue`` ("tells no emergency" against "tells an emergency")."""
     opposite_threshold: float = 0.0
+    min_words: int = 1
+    """The fewest words a message must have for the model (and its opposite) to hear it."""
     where: str = field(default="", compare=False)
 
 

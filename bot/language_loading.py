@@ -28,7 +28,16 @@ __all__ = ["LANGUAGE_PARTS", "LEARNED_CUE", "LanguageReader"]
 LANGUAGE_PARTS = ("vocabulary", "cues")
 # Labelled whole messages a model learns a cue from; optional, like "roles".
 LEARNED_CUE = "learned-cue"
-_LEARNED_KEYS = ("cue", "threshold", "opposite", "opposite-threshold", "note", "examples", "not")
+_LEARNED_KEYS = (
+    "cue",
+    "threshold",
+    "opposite",
+    "opposite-threshold",
+    "min-words",
+    "note",
+    "examples",
+    "not",
+)
 # The vocabulary's word-to-text mappings, besides its word lists.
 _MAPPINGS = ("shorthand", "also-known-as", "sounds-like")
 # Named lists of words that cue patterns write as {name} ("{wish} ... {own-death}").
@@ -109,6 +118,12 @@ class LanguageReader(NodeReader):
         value = self.threshold(fields, "threshold", node)
         opposite = self.text(fields, "opposite", node, LEARNED_CUE, required=False) or ""
         opposite_value = self.threshold(fields, "opposite-threshold", node, required=bool(opposite))
+        min_words = self.text(fields, "min-words", node, LEARNED_CUE, required=False) or "1"
+        if not min_words.isdigit() or int(min_words) < 1:
+            self.problem(
+                fields["min-words"], f"{LEARNED_CUE}: 'min-words' must be a whole number from 1"
+            )
+            min_words = "1"
         examples = self.text_list(fields, "examples", node, LEARNED_CUE)
         counter = self.text_list(fields, "not", node, LEARNED_CUE)
         for heard in (cue_id, opposite or None):
@@ -125,7 +140,14 @@ class LanguageReader(NodeReader):
             and (opposite_value is not None or not opposite)
         ):
             learned = LearnedCue(
-                cue_id, value, examples, counter, opposite, opposite_value or 0.0, self.where(node)
+                cue_id,
+                value,
+                examples,
+                counter,
+                opposite,
+                opposite_value or 0.0,
+                int(min_words),
+                self.where(node),
             )
             self.learned[cue_id] = learned
             self.learned_where.update(

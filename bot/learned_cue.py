@@ -62,6 +62,9 @@ class LearnedModel:
     bias: float
     threshold: float
     """The probability from which a message is heard as saying the cue."""
+    min_words: int = 1
+    """The fewest words a message it hears has: a few words are too little to weigh
+    ("imuran 0" is no emergency, however its two words were used before)."""
 
     def probability(self, text: str) -> float:
         """Return how likely the model holds it that ``text`` says the cue (0 to 1)."""
@@ -72,6 +75,8 @@ class LearnedModel:
 
     def hears(self, text: str) -> bool:
         """Return True when ``text`` says the cue by the model's threshold."""
+        if self.min_words > 1 and len(words_of(normalize(text))) < self.min_words:
+            return False
         return self.probability(text) >= self.threshold
 
     def opposite(self, threshold: float) -> LearnedModel:
@@ -80,7 +85,7 @@ class LearnedModel:
         Its probability is one less this model's: every weight and the bias change sign.
         """
         weights = MappingProxyType({f: -w for f, w in self.weights.items()})
-        return LearnedModel(weights, -self.bias, threshold)
+        return LearnedModel(weights, -self.bias, threshold, self.min_words)
 
 
 def train_model(said: tuple[str, ...], not_said: tuple[str, ...], threshold: float) -> LearnedModel:

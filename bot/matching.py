@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.cues import CueReader
 from bot.drug_names import DrugNameIndex
@@ -544,6 +544,7 @@ def _learned_models(language: Language) -> Iterator[tuple[str, LearnedModel]]:
             elif not cue.doubts and other.id != cue.id:
                 not_said += [*other.examples, *other.counter_examples]
         model = train_model(said, tuple(dict.fromkeys(not_said)), learned.threshold)
+        model = replace(model, min_words=learned.min_words)
         yield cue.id, model
         if learned.opposite:
             yield learned.opposite, model.opposite(learned.opposite_threshold)

@@ -291,6 +291,28 @@ def test_two_covered_drugs_no_entry_pairs_get_cannot_tell(
 
 
 @pytest.mark.parametrize(
+    ("question", "notice"),
+    [
+        # The covered drug's pregnancy facts would read as the other drug's.
+        (
+            "Is methotrexate safe in pregnancy like azathioprine is?",
+            "I can't compare methotrexate with azathioprine: methotrexate is not covered by my",
+        ),
+        (
+            "Is leflunomide ok when breastfeeding, like azathioprine?",
+            "I can't compare leflunomide with azathioprine: leflunomide is not covered by my",
+        ),
+    ],
+)
+def test_an_uncovered_drug_likened_to_ours_gets_no_facts_of_ours(
+    kb: KnowledgeBase, matcher: Matcher, question: str, notice: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.notices[0].startswith(notice)
+    assert answer.sections == ()
+
+
+@pytest.mark.parametrize(
     ("question", "opening"),
     [
         ("our dog ate two of my imuran tablets", "Call your vet now"),

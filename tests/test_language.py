@@ -285,6 +285,13 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
             "learned-cue: 'threshold' must be a number from 0.5 up to (not including) 1",
         ),
         (
+            "learned-calm.yaml",
+            "  min-words: 4",
+            "  min-words: four",
+            "  min-words: four",
+            "learned-cue: 'min-words' must be a whole number from 1",
+        ),
+        (
             "learned-crisis.yaml",
             "  cue: crisis",
             "  cue: crises",
@@ -303,8 +310,8 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
             "  threshold: 0.66",
             "  threshold: 0.66\n  weight: 2",
             "  weight: 2",
-            "learned-cue: unknown key 'weight' (allowed: cue, examples, not, note, opposite,"
-            " opposite-threshold, threshold)",
+            "learned-cue: unknown key 'weight' (allowed: cue, examples, min-words, not, note,"
+            " opposite, opposite-threshold, threshold)",
         ),
     ],
 )

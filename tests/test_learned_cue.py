@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot import learned_cue
@@ -145,3 +147,16 @@ def test_the_backstop_is_silent_where_a_rule_raised_a_red_flag(matcher: Matcher)
 
     assert "red-flag.fever" in match.cues
     assert "emergency-told" not in match.cues
+
+
+@pytest.mark.parametrize("message", ["imuran 0", "imuran 3 dapsone"])
+def test_the_backstop_does_not_weigh_a_few_words(matcher: Matcher, message: str) -> None:
+    assert not matcher.match(message).urgent
+
+
+def test_a_model_hears_no_message_shorter_than_its_fewest_words() -> None:
+    model = dataclasses.replace(train_model(SAID, NOT_SAID, 0.5), min_words=4)
+
+    assert model.probability("nobody would miss me") > 0.5
+    assert not model.hears("nobody would miss")
+    assert model.hears("nobody would miss me")

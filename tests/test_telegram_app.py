@@ -839,7 +839,9 @@ async def test_a_broken_question_log_never_holds_a_reply_back(
     monkeypatch.setattr(bot.app.bot_data["handlers"].log, "record", locked)
     with caplog.at_level(logging.WARNING, logger="bot.telegram_app"):
         reply = await bot.ask("vomiting blood on cellcept")
-    assert visible(reply).startswith("\u26a0\ufe0f Contact your doctor now")
+    assert visible(reply).startswith(
+        "\u26a0\ufe0f Call emergency services now if you are vomiting blood"
+    )
     assert "could not log a question: database is locked" in caplog.text
 
 
