@@ -113,6 +113,8 @@ class CueReader:
         self._present = frozenset(c.id for c in language.cues if c.present)
         self._own_news = frozenset(c.id for c in language.cues if c.own_news)
         self._ends_alarms = frozenset(c.id for c in language.cues if c.ends_alarms)
+        #: Cues that say a red flag told before is over ("gone now", "scan was clear").
+        self.ends_alarms = self._ends_alarms
         # Read by id: a denial of a list ("Bleeding, bruising, fever: none of those").
         self._list_denial = frozenset(c.id for c in language.cues if c.id == "denied-after")
         self.quieting = (

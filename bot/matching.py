@@ -410,8 +410,9 @@ class Matcher:
         for cue_id, model in self.learned:
             # Any other learned cue is a backstop: it speaks only where no rule raised a
             # red flag (a rule's own alert says more, and a later turn can take a rule's
-            # back), nor took one back ("false alarm, found it under the sofa").
-            backstop = cue_id not in self.exclusive
+            # back), nor took one back ("false alarm, found it under the sofa"), nor told
+            # one as over ("scan was clear, headache's gone today").
+            backstop = cue_id not in self.exclusive and not fired & self.cues.ends_alarms
             if backstop and not (fired | dropped) & self.cues.urgent and model.hears(text):
                 fired.add(cue_id)
         if "how-it-works" in fired:

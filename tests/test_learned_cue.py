@@ -149,6 +149,23 @@ def test_the_backstop_is_silent_where_a_rule_raised_a_red_flag(matcher: Matcher)
     assert "emergency-told" not in match.cues
 
 
+def test_the_backstop_is_silent_where_a_red_flag_is_told_as_over(matcher: Matcher) -> None:
+    match = matcher.match(
+        "went to A and E like you said, scan was clear, sent home, headache's gone"
+    )
+
+    assert "time.resolved" in match.cues
+    assert not match.urgent
+
+
+def test_a_large_amount_swallowed_is_never_doubted(matcher: Matcher) -> None:
+    message = "what would happen if somebody swallowed 60 neoral capsules. would it be quick"
+    match = matcher.match(message)
+
+    assert "poisoning.large" in match.cues
+    assert match.urgent
+
+
 @pytest.mark.parametrize("message", ["imuran 0", "imuran 3 dapsone"])
 def test_the_backstop_does_not_weigh_a_few_words(matcher: Matcher, message: str) -> None:
     assert not matcher.match(message).urgent
