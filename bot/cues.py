@@ -112,9 +112,8 @@ class CueReader:
         )
         self._present = frozenset(c.id for c in language.cues if c.present)
         self._own_news = frozenset(c.id for c in language.cues if c.own_news)
-        self._ends_alarms = frozenset(c.id for c in language.cues if c.ends_alarms)
         #: Cues that say a red flag told before is over ("gone now", "scan was clear").
-        self.ends_alarms = self._ends_alarms
+        self.ends_alarms = frozenset(c.id for c in language.cues if c.ends_alarms)
         # Read by id: a denial of a list ("Bleeding, bruising, fever: none of those").
         self._list_denial = frozenset(c.id for c in language.cues if c.id == "denied-after")
         self.quieting = (
@@ -287,7 +286,7 @@ class CueReader:
         12."), unless it denies a whole list ("Bleeding, bruising, fever: none of those");
         nor does one with news of its own ("hit my head, count 25 last week": ``own-news``).
         """
-        if not fired & self._quiet_always & self._ends_alarms or fired & self._own_news:
+        if not fired & self._quiet_always & self.ends_alarms or fired & self._own_news:
             return False
         return not fired & self.tensed or bool(fired & self._list_denial)
 
