@@ -144,6 +144,7 @@ class CueReader:
         self._moved_to_first = _patterns_of(language, "moved-to-first")
         self._on_it_now = _patterns_of(language, "on-it-now")
         self._switched_to = _patterns_of(language, "switched-to")
+        self._started_other = _patterns_of(language, "started-other")
         self._instead_of = _patterns_of(language, "instead-of")
         self._likened_to = _patterns_of(language, "likened-to")
 
@@ -401,7 +402,12 @@ class CueReader:
         )
 
     def switched_to_other(
-        self, words: tuple[str, ...], names_at: list[bool], other: list[bool], others: list[str]
+        self,
+        words: tuple[str, ...],
+        names_at: list[bool],
+        other: list[bool],
+        others: list[str],
+        asks_pair: bool = False,
     ) -> bool:
         """Return True when the question is about a drug not ours, a covered one only in passing.
 
@@ -428,6 +434,11 @@ class CueReader:
             if any(p.search(before) for p in self._switched_to) or any(
                 p.search(after) for p in self._instead_of
             ):
+                return True
+            # "I take now myfortic, same rules as cellcept?": weaker words (cue
+            # ``started-other``) say so too, unless the message asks about the two
+            # together ("started sertraline, does it clash with dapsone?").
+            if not asks_pair and any(p.search(before) for p in self._started_other):
                 return True
         if uncovered[-1] < covered[-1]:
             return False

@@ -492,6 +492,7 @@ class Matcher:
                 names_at,
                 [o and words[i] not in self.vocabulary for i, o in enumerate(other)],
                 others,
+                asks_pair="pair-question" in fired,
             ),
             takes_other=self.cues.takes_other(words, other),
             likens_to_ours=self.cues.likens_to_ours(words, names_at, other),
