@@ -704,8 +704,13 @@ def _compose_without_drug(
                 builder.add_entry(general)
     if not builder.sections and match.across:
         # "which one can cause PML": the entries named by their own phrases answer
-        # which drug it is.
+        # which drug it is; a message that names one of ours ("Dad is on ciclosporin,
+        # allopurinol and ibuprofen... all of it") gets only that drug's, never the
+        # facts of drugs the patient does not take.
+        named = set(match.drugs)
         for key in match.entries:
+            if named and key.split(".", 1)[0] not in named:
+                continue
             entry = kb.find_entry(key)
             if entry is not None:
                 builder.add_entry(entry)
