@@ -640,7 +640,8 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         answered = [d.id for d in covered if flagged and builder.add_drug(d, flagged, set())]
         for drug in () if answered else covered:
             builder.add_topic_buttons(drug)
-        answer = builder.build("answer", drugs=tuple(answered), subject=tuple(d.id for d in covered))
+        subject = tuple(d.id for d in covered)
+        answer = builder.build("answer", drugs=tuple(answered), subject=subject)
         if answered or _PAIR_QUESTION not in match.cues:
             return answer
         # "can I take ibuprofen on dapsone", then "what about on cyclosporin": the chat

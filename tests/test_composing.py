@@ -667,3 +667,18 @@ def test_a_reply_in_english_only_opens_with_what_the_message_shows(
     assert answer.kind == "foreign"
     assert render_plain(answer).startswith(opening)
     assert replies.ENGLISH_ONLY in render_plain(answer)
+
+
+def test_a_question_across_medicines_gets_only_the_named_drugs_entries(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    # Allopurinol and ibuprofen are named in azathioprine's and sirolimus's entries;
+    # the patient takes neither.
+    answer = ask(
+        kb,
+        matcher,
+        "Dad (80) is on ciclosporin, ramipril, allopurinol and a statin, and the GP started"
+        " him on colchicine and ibuprofen. I'm worried about all of it",
+    )
+    assert answer.drugs == ("cyclosporine",)
+    assert [s.entry_key for s in answer.sections] == ["cyclosporine.interactions"]

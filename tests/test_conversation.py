@@ -487,6 +487,31 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             "exposure",
             True,
         ),
+        # ... until the team has advised on it (cue clinician-advised).
+        (
+            [
+                "how do I take rapamune liquid properly",
+                "oh no I think I just took it twice",
+                "ok I rang the team, they said no harm done and to carry on as normal",
+            ],
+            "poisoning.extra-dose",
+            False,
+        ),
+        # Better, not over: blue lips that look "a bit better now" still open the reply.
+        (
+            [
+                "the wife reckons my lips are looking blue and I'm puffed out, on dapsone",
+                "they look a bit better now I'm sat down, still need to do something?",
+            ],
+            "red-flag.breathing",
+            True,
+        ),
+        # A question about the list just given is no report.
+        (
+            ["what should I watch out for on cellcept", "does that include black poo"],
+            "red-flag.blood-in-output",
+            False,
+        ),
     ],
 )
 def test_what_to_do_now_across_turns(
@@ -625,3 +650,12 @@ def test_keeping_both_after_a_pair_answers_the_pair_first(knowledge: LoadedKnowl
     reply, _memory = _talk(knowledge, turns)
 
     assert reply.topics[:2] == ("azathioprine.interactions", "azathioprine.stopping")
+
+
+def test_a_pair_the_sources_cannot_judge_keeps_the_chat_on_interactions(
+    knowledge: LoadedKnowledge,
+) -> None:
+    reply, _memory = _talk(
+        knowledge, ["can i take ibuprofen on dapsone", "what about on cyclosporin"]
+    )
+    assert reply.topics == ("cyclosporine.interactions",)

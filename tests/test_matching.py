@@ -317,6 +317,10 @@ def test_unknown_names_are_reported_and_known_words_are_not(matcher: Matcher) ->
         ("on imuran and prednisone, before they started it they did a gene test", False),
         ("they put me on pred, then eltrombopag, and now im on aza. flu jab ok?", False),
         ("mum's been switched to myfortic, same rules as cellcept?", True),
+        # Weaker words (cue started-other): the drug we do not cover, unless the pair is
+        # asked about.
+        ("mum's been given myfortic, is it like cellcept", True),
+        ("Started sertraline last month. Does it clash with dapsone?", False),
     ],
 )
 def test_questions_about_the_drug_switched_to(
