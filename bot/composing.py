@@ -710,10 +710,8 @@ def _compose_without_drug(
         # facts of drugs the patient does not take.
         named = set(match.drugs)
         for key in match.entries:
-            if named and key.split(".", 1)[0] not in named:
-                continue
             entry = kb.find_entry(key)
-            if entry is not None:
+            if entry is not None and (not named or entry.drug_id in named):
                 builder.add_entry(entry)
     if not builder.sections and topics:
         topic_id = topics[0]
