@@ -8,7 +8,7 @@ found by the phrase index, unless a negatable cue's phrase is denied ("no fever"
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 
 from bot.language import Cue, Language
@@ -91,6 +91,7 @@ class CueReader:
         )
         self._overrides = tuple((c.id, c.overrides) for c in language.cues if c.overrides)
         self._speaks_of = {c.id: frozenset(c.speaks_of) for c in language.cues if c.speaks_of}
+        self._quiets_only = {c.id: frozenset(c.quiets_only) for c in language.cues if c.quiets_only}
         self._quiet_always = frozenset(c.id for c in language.cues if c.quiets == "always")
         self._quiet_unless = frozenset(c.id for c in language.cues if c.quiets == "unless-present")
         self._quiet_sentence = frozenset(c.id for c in language.cues if c.quiets == "sentence")
@@ -243,11 +244,26 @@ class CueReader:
         count = groups.get("count")
         return count is not None and platelet_value(count) < cue.below
 
-    def quieted(self, fired: set[str]) -> bool:
-        """Return True when a sentence's cues say its red flags are past, over or asked about."""
-        if fired & self._quiet_always:
-            return True
-        return bool(fired & self._quiet_unless) and not fired & self._present
+    def quieted(self, fired: set[str], flags: Set[str]) -> frozenset[str]:
+        """Return the red flags of ``flags`` that a clause's cues say are past, over or asked about."""
+        quieting = fired & self._quiet_always
+        if not fired & self._present:
+            quieting |= fired & self._quiet_unless
+        return self._reach(quieting, flags)
+
+    def _reach(self, quieting: set[str], flags: Set[str]) -> frozenset[str]:
+        """Return the red flags of ``flags`` that these quieting cues speak for.
+
+        Each quiets those its ``quiets-only`` lists, or every one: "Neut 0.4, temp 37.9"
+        tells a normal temperature, which says nothing of the neutrophils.
+        """
+        reach: set[str] = set()
+        for cue_id in quieting:
+            only = self._quiets_only.get(cue_id)
+            if only is None:
+                return frozenset(flags)
+            reach |= only
+        return frozenset(flags) & reach
 
     def present(self, fired: set[str]) -> bool:
         """Return True when a clause's cues say its red flags are happening now."""
@@ -266,6 +282,8 @@ class CueReader:
             bool(words)
             and len(words) <= _TIME_ONLY_WORDS
             and bool(fired & self.quieting)
+            # A quieting cue of one red flag ("temp 37.9") does not quiet the rest.
+            and not fired & self._quiets_only.keys()
             and not fired & (self.tensed | self._own_news)
             and all(w in self._time_words or w.isdigit() for w in words)
         )
@@ -278,8 +296,8 @@ class CueReader:
         """Return True when a clause quiets its sentence's red flags whatever their time."""
         return bool(fired & self._quiet_sentence_always)
 
-    def resolved(self, fired: set[str]) -> bool:
-        """Return True when a clause says what came before it is over ("fine now").
+    def resolves(self, fired: set[str], flags: Set[str]) -> frozenset[str]:
+        """Return the red flags of ``flags`` that a clause says are over ("fine now").
 
         A question ("mostly wanted to ask if...") quiets its own clause only: it says
         nothing of the fevers told before it. A clause that tells its own red flag over
@@ -287,9 +305,12 @@ class CueReader:
         12."), unless it denies a whole list ("Bleeding, bruising, fever: none of those");
         nor does one with news of its own ("hit my head, count 25 last week": ``own-news``).
         """
-        if not fired & self._quiet_always & self.ends_alarms or fired & self._own_news:
-            return False
-        return not fired & self.tensed or bool(fired & self._list_denial)
+        ending = fired & self._quiet_always & self.ends_alarms
+        if not ending or fired & self._own_news:
+            return frozenset()
+        if fired & self.tensed and not fired & self._list_denial:
+            return frozenset()
+        return self._reach(ending, flags)
 
     def spoken_of(self, fired: set[str]) -> frozenset[str]:
         """Return the urgent cues the fired cues speak of without raising them."""

@@ -105,6 +105,9 @@ class Cue:
     ``present`` cue says it is happening now; ``sentence``: those of its whole sentence,
     unless a clause says it is happening now ("hypothetically, if..."); ``sentence-always``:
     those of its whole sentence, whatever their time ("my dog had a nosebleed this morning")."""
+    quiets_only: tuple[str, ...] = ()
+    """The red flags its quieting is about (a normal temperature quiets a fever, not the
+    low neutrophil count told in the same clause); empty: every red flag it reaches."""
     present: bool = False
     own_news: bool = False
     """A clause with it tells news of its own ("count 25 last week"): the time it tells

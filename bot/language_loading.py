@@ -57,6 +57,7 @@ _CUE_KEYS = (
     "speaks-of",
     "doubts",
     "quiets",
+    "quiets-only",
     "present",
     "own-news",
     "ends-alarms",
@@ -300,6 +301,9 @@ class LanguageReader(NodeReader):
                 )
             overrides = self.text_list(fields, "overrides", item, label, required=False)
             speaks_of = self.text_list(fields, "speaks-of", item, label, required=False)
+            quiets_only = self.text_list(fields, "quiets-only", item, label, required=False)
+            if quiets_only and not quiets:
+                self.problem(fields["quiets-only"], f"{label}: 'quiets-only' needs 'quiets'")
             if cue_id is None:
                 continue
             if cue_id in self.cues:
@@ -325,6 +329,7 @@ class LanguageReader(NodeReader):
                 signals=signals,
                 threshold=threshold,
                 quiets=quiets,
+                quiets_only=quiets_only,
                 below=int(below) if below is not None else None,
                 says=self.text(fields, "says", item, label, required=False) or "",
                 with_topic=self.text(fields, "with-topic", item, label, required=False) or "",
@@ -468,6 +473,12 @@ class LanguageReader(NodeReader):
                 if spoken is None or not spoken.urgent:
                     self.problems.append(
                         f"{cue.where}: cue '{cue.id}': speaks-of '{other}', which is no urgent cue"
+                    )
+            for other in cue.quiets_only:
+                quieted = self.cues.get(other)
+                if quieted is None or not quieted.urgent:
+                    self.problems.append(
+                        f"{cue.where}: cue '{cue.id}': quiets-only '{other}', which is no urgent cue"
                     )
             for other in cue.doubts:
                 doubted = self.cues.get(other)

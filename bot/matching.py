@@ -223,21 +223,20 @@ class Matcher:
             # Its parts are weighed together too: "my hb was 125 last month and now its
             # 92" is a fall told today, though its first part alone is past.
             sentence_cues = whole.union(*fired_parts)
-            if spanning and not (quiet or silent) and not self.cues.quieted(sentence_cues):
-                kept |= spanning
+            if spanning and not (quiet or silent):
+                kept |= spanning - self.cues.quieted(sentence_cues, spanning)
             clauses.extend(fired_parts)
             sizes.extend(len(part.split()) for part in parts)
             quiet_sentence.extend([quiet] * len(parts))
             silent_sentence.extend([silent] * len(parts))
         for i, fired in enumerate(clauses):
             flags = fired & self.cues.tensed
-            if not flags or self.cues.quieted(fired):
+            flags -= self.cues.quieted(fired, flags)
+            if not flags:
                 continue
             if silent_sentence[i] or (quiet_sentence[i] and not self.cues.present(fired)):
                 continue
-            if self._resolved_after(clauses, sizes, i):
-                continue
-            kept |= flags
+            kept |= flags - self._resolved_after(clauses, sizes, i, flags)
         # A red flag told across sentences ("Platelet Count ....... 9 L") that no clause
         # or sentence says is past, over or not the patient's still counts.
         seen = set().union(*clauses) | kept
@@ -246,18 +245,21 @@ class Matcher:
             kept |= named - seen
         return kept
 
-    def _resolved_after(self, clauses: list[set[str]], sizes: list[int], i: int) -> bool:
-        """Return True when a later clause says clause ``i`` is over or denied.
+    def _resolved_after(
+        self, clauses: list[set[str]], sizes: list[int], i: int, flags: set[str]
+    ) -> frozenset[str]:
+        """Return the red flags of clause ``i`` that a later clause says are over or denied.
 
         The next clause does ("a fever on Monday, fine now"), or one after a list of
         short symptom names ("Bleeding, bruising, fever: none of those").
         """
         for j in range(i + 1, len(clauses)):
-            if self.cues.resolved(clauses[j]):
-                return True
+            resolved = self.cues.resolves(clauses[j], flags)
+            if resolved:
+                return resolved
             if sizes[j] > _LIST_ITEM_WORDS:
-                return False
-        return False
+                break
+        return frozenset()
 
     def _clause_cues(self, clause: str) -> set[str]:
         normalized = " ".join(self._shorthand.get(w, w) for w in normalize(clause).split())
