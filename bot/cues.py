@@ -245,7 +245,7 @@ class CueReader:
         return count is not None and platelet_value(count) < cue.below
 
     def quieted(self, fired: set[str], flags: Set[str]) -> frozenset[str]:
-        """Return the red flags of ``flags`` that a clause's cues say are past, over or asked about."""
+        """Return the red flags of ``flags`` a clause's cues tell as past, over or asked about."""
         quieting = fired & self._quiet_always
         if not fired & self._present:
             quieting |= fired & self._quiet_unless

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from bot.language import Language
-from bot.language_loading import LANGUAGE_PARTS, LEARNED_CUE, LanguageReader
+from bot.language_loading import LANGUAGE_PARTS, LEARNED_CUE, LEARNED_TOPICS, LanguageReader
 from bot.yaml_reading import compose_nodes, lowered
 
 __all__ = [
@@ -323,12 +323,17 @@ def load_knowledge(path: str | Path = DEFAULT_KNOWLEDGE_PATH) -> KnowledgeBase:
         # with the bundled learned cues some of its cues are heard by.
         files.append(DEFAULT_LANGUAGE_FILE)
         parsed.append((DEFAULT_LANGUAGE_FILE, builder.parse_file(DEFAULT_LANGUAGE_FILE)))
-        if LEARNED_CUE not in builder.top_keys:
+        if not builder.top_keys & {LEARNED_CUE, LEARNED_TOPICS}:
             for learned in knowledge_files(DEFAULT_KNOWLEDGE_PATH):
                 if learned.name.startswith(_LEARNED_FILE_PREFIX):
                     files.append(learned)
                     parsed.append((learned, builder.parse_file(learned)))
-    elif not builder.unreadable and builder.top_keys <= {*LANGUAGE_PARTS, "roles", LEARNED_CUE}:
+    elif not builder.unreadable and builder.top_keys <= {
+        *LANGUAGE_PARTS,
+        "roles",
+        LEARNED_CUE,
+        LEARNED_TOPICS,
+    }:
         # A language file alone ("diff old/language.yaml new/language.yaml") reads with
         # the bundled facts, so that what changes is only how messages are read.
         for facts in knowledge_files(DEFAULT_KNOWLEDGE_PATH):
@@ -338,7 +343,7 @@ def load_knowledge(path: str | Path = DEFAULT_KNOWLEDGE_PATH) -> KnowledgeBase:
     # Two passes, so that an entry of one file may cite a reference or use a
     # topic declared in another file of the same folder.
     for parts in (
-        ("references", "topics", "roles", LEARNED_CUE, *LANGUAGE_PARTS),
+        ("references", "topics", "roles", LEARNED_CUE, LEARNED_TOPICS, *LANGUAGE_PARTS),
         ("general", "caution", "urgent", "alerts", "other_drugs", "drugs"),
     ):
         for file, fields in parsed:
@@ -406,7 +411,9 @@ class _Builder(LanguageReader):
             self.unreadable = True
             return None
         self.top_keys.update(fields)
-        self.unknown_keys(root, (*_FACT_PARTS, *LANGUAGE_PARTS, LEARNED_CUE), "file")
+        self.unknown_keys(
+            root, (*_FACT_PARTS, *LANGUAGE_PARTS, LEARNED_CUE, LEARNED_TOPICS), "file"
+        )
         return fields
 
     def add_parts(self, file: Path, fields: dict[str, yaml.Node], parts: tuple[str, ...]) -> None:
@@ -427,7 +434,7 @@ class _Builder(LanguageReader):
                 self.caution = self.single_entry(node, "caution", self.caution)
             elif key == "urgent":
                 self.urgent = self.single_entry(node, "urgent", self.urgent)
-            elif key in (*LANGUAGE_PARTS, "roles", LEARNED_CUE):
+            elif key in (*LANGUAGE_PARTS, "roles", LEARNED_CUE, LEARNED_TOPICS):
                 self.add_language_part(key, node)
             elif key == "other_drugs":
                 self.other_drugs.extend(

@@ -165,6 +165,25 @@ class LearnedCue:
 
 
 @dataclass(frozen=True)
+class LearnedTopics:
+    """Whole messages, each under the topic it asks about, from which a model learns to
+    tell what a question asks where no topic phrase matches ("took my sirolimus at 8
+    instead of 7, does an hour matter": when to take it).
+
+    One model a topic learns from that topic's messages and phrases (said) and every
+    other topic's (not said). The matcher asks them only about a question that names
+    one of our medicines and none other, raises no red flag, and matched no topic.
+    """
+
+    threshold: float
+    topics: tuple[tuple[str, tuple[str, ...]], ...]
+    """Each topic id with its messages."""
+    min_words: int = 1
+    """The fewest words a question must have for the models to read it."""
+    where: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class Roles:
     """Which topic plays which part in a reply ("" where no topic plays it)."""
 
@@ -222,6 +241,8 @@ class Language:
     roles: Roles
     learned: tuple[LearnedCue, ...] = ()
     """Messages that teach models to hear cues rules miss (a crisis; no emergency)."""
+    learned_topics: LearnedTopics | None = None
+    """Messages that teach models what a question no topic phrase matches asks."""
 
     def cue(self, cue_id: str) -> Cue | None:
         """Return the cue with this id, if declared."""

@@ -18,16 +18,20 @@ from bot.language import (
     Cue,
     Language,
     LearnedCue,
+    LearnedTopics,
     Roles,
     Signal,
 )
 from bot.yaml_reading import NodeReader, lowered
 
-__all__ = ["LANGUAGE_PARTS", "LEARNED_CUE", "LanguageReader"]
+__all__ = ["LANGUAGE_PARTS", "LEARNED_CUE", "LEARNED_TOPICS", "LanguageReader"]
 
 LANGUAGE_PARTS = ("vocabulary", "cues")
 # Labelled whole messages a model learns a cue from; optional, like "roles".
 LEARNED_CUE = "learned-cue"
+# Labelled whole messages models learn the topic of a question from; optional too.
+LEARNED_TOPICS = "learned-topics"
+_LEARNED_TOPICS_KEYS = ("threshold", "min-words", "note", "topics")
 _LEARNED_KEYS = (
     "cue",
     "threshold",
@@ -93,6 +97,8 @@ class LanguageReader(NodeReader):
         self.learned: dict[str, LearnedCue] = {}
         #: Where each cue a model hears is learned (its own or as an opposite).
         self.learned_where: dict[str, str] = {}
+        self.learned_topics: LearnedTopics | None = None
+        self.learned_topic_where: dict[str, str] = {}
         #: Cues with no rules of their own: a learned model must hear them.
         self.unruled: list[Cue] = []
 
@@ -107,6 +113,7 @@ class LanguageReader(NodeReader):
             "roles": self.add_roles,
             "cues": self.add_cues,
             LEARNED_CUE: self.add_learned_cue,
+            LEARNED_TOPICS: self.add_learned_topics,
         }[key](node)
 
     def add_learned_cue(self, node: yaml.Node) -> None:
@@ -119,12 +126,7 @@ class LanguageReader(NodeReader):
         value = self.threshold(fields, "threshold", node)
         opposite = self.text(fields, "opposite", node, LEARNED_CUE, required=False) or ""
         opposite_value = self.threshold(fields, "opposite-threshold", node, required=bool(opposite))
-        min_words = self.text(fields, "min-words", node, LEARNED_CUE, required=False) or "1"
-        if not min_words.isdigit() or int(min_words) < 1:
-            self.problem(
-                fields["min-words"], f"{LEARNED_CUE}: 'min-words' must be a whole number from 1"
-            )
-            min_words = "1"
+        min_words = self.min_words(fields, node, LEARNED_CUE)
         examples = self.text_list(fields, "examples", node, LEARNED_CUE)
         counter = self.text_list(fields, "not", node, LEARNED_CUE)
         for heard in (cue_id, opposite or None):
@@ -147,7 +149,7 @@ class LanguageReader(NodeReader):
                 counter,
                 opposite,
                 opposite_value or 0.0,
-                int(min_words),
+                min_words,
                 self.where(node),
             )
             self.learned[cue_id] = learned
@@ -155,11 +157,56 @@ class LanguageReader(NodeReader):
                 dict.fromkeys(filter(None, (cue_id, opposite)), learned.where)
             )
 
+    def add_learned_topics(self, node: yaml.Node) -> None:
+        """Read ``learned-topics``: a threshold and, under each topic id, its messages."""
+        fields = self.mapping(node, LEARNED_TOPICS)
+        if fields is None:
+            return
+        self.unknown_keys(node, _LEARNED_TOPICS_KEYS, LEARNED_TOPICS)
+        value = self.threshold(fields, "threshold", node, label=LEARNED_TOPICS)
+        min_words = self.min_words(fields, node, LEARNED_TOPICS)
+        topics_node = fields.get("topics")
+        if topics_node is None:
+            self.problem(node, f"{LEARNED_TOPICS}: missing 'topics'")
+            return
+        by_topic = self.mapping(topics_node, f"{LEARNED_TOPICS}: topics")
+        if by_topic is None:
+            return
+        topics = tuple(
+            (
+                topic_id,
+                self.text_list(by_topic, topic_id, topics_node, f"{LEARNED_TOPICS}: {topic_id}"),
+            )
+            for topic_id in by_topic
+        )
+        #: Where each topic's messages start, to name the line of an unknown topic.
+        self.learned_topic_where = {
+            key.value: self.where(key) for key, _ in topics_node.value if key.value in by_topic
+        }
+        if value is not None:
+            self.learned_topics = LearnedTopics(value, topics, min_words, self.where(node))
+
+    def min_words(self, fields: dict[str, yaml.Node], node: yaml.Node, label: str) -> int:
+        """Read ``min-words``: a whole number from 1 (1 when not given)."""
+        min_words = self.text(fields, "min-words", node, label, required=False)
+        if min_words is None:
+            return 1
+        if not min_words.isdigit() or int(min_words) < 1:
+            self.problem(fields["min-words"], f"{label}: 'min-words' must be a whole number from 1")
+            return 1
+        return int(min_words)
+
     def threshold(
-        self, fields: dict[str, yaml.Node], key: str, node: yaml.Node, *, required: bool = True
+        self,
+        fields: dict[str, yaml.Node],
+        key: str,
+        node: yaml.Node,
+        *,
+        required: bool = True,
+        label: str = LEARNED_CUE,
     ) -> float | None:
-        """Read a learned cue's threshold: a number from 0.5 up to (not including) 1."""
-        threshold = self.text(fields, key, node, LEARNED_CUE, required=required)
+        """Read a learned model's threshold: a number from 0.5 up to (not including) 1."""
+        threshold = self.text(fields, key, node, label, required=required)
         try:
             value = float(threshold) if threshold is not None else None
         except ValueError:
@@ -169,7 +216,7 @@ class LanguageReader(NodeReader):
         if threshold is not None and value is None:
             self.problem(
                 fields[key],
-                f"{LEARNED_CUE}: '{key}' must be a number from 0.5 up to (not including) 1",
+                f"{label}: '{key}' must be a number from 0.5 up to (not including) 1",
             )
         return value
 
@@ -449,6 +496,9 @@ class LanguageReader(NodeReader):
             for topic_id in ids:
                 if topic_id not in known:
                     self.problems.append(f"{where}: role '{name}': unknown {kind} '{topic_id}'")
+        for topic_id, where in self.learned_topic_where.items():
+            if topic_id not in topic_ids:
+                self.problems.append(f"{where}: {LEARNED_TOPICS}: unknown topic '{topic_id}'")
         for where, cue_id in alert_cues:
             if self.cues and cue_id not in self.cues:
                 self.problems.append(f"{where}: alert '{cue_id}': no such cue")
@@ -478,7 +528,8 @@ class LanguageReader(NodeReader):
                 quieted = self.cues.get(other)
                 if quieted is None or not quieted.urgent:
                     self.problems.append(
-                        f"{cue.where}: cue '{cue.id}': quiets-only '{other}', which is no urgent cue"
+                        f"{cue.where}: cue '{cue.id}': quiets-only '{other}',"
+                        " which is no urgent cue"
                     )
             for other in cue.doubts:
                 doubted = self.cues.get(other)
@@ -530,4 +581,5 @@ class LanguageReader(NodeReader):
                 background=role["background"],
             ),
             learned=tuple(self.learned.values()),
+            learned_topics=self.learned_topics,
         )

@@ -99,7 +99,7 @@ def train_model(said: tuple[str, ...], not_said: tuple[str, ...], threshold: flo
     return LearnedModel(MappingProxyType(weights), bias, threshold)
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=64)
 def _trained(said: tuple[str, ...], not_said: tuple[str, ...]) -> tuple[dict[str, float], float]:
     if not said or not not_said:
         return {}, -_LIMIT

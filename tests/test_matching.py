@@ -135,6 +135,40 @@ def test_topics_of_each_question(matcher: Matcher, question: str, topics: tuple[
 
 
 @pytest.mark.parametrize(
+    ("question", "topics"),
+    [
+        # No topic phrase: the learned topics (learned-topics.yaml) tell what it asks.
+        ("took my sirolimos at 8 insted of 7 does 1 hr matter", ("how-to-take",)),
+        ("wat happens if u miss ur azathioprin", ("missed-dose",)),
+        # Never beside another medicine, a red flag or a dose: their replies say more.
+        ("took my sirolimos at 8 insted of 7 with naproxen does 1 hr matter", ()),
+        ("took my sirolimos at 8 insted of 7 and now a fever of 39, does 1 hr matter", ()),
+        # Too few words to weigh.
+        ("sirolimus 8 or 7", ()),
+    ],
+)
+def test_learned_topics_read_a_question_no_phrase_matches(
+    matcher: Matcher, question: str, topics: tuple[str, ...]
+) -> None:
+    assert matcher.match(question).topics == topics
+
+
+@pytest.mark.parametrize(
+    ("question", "red_flag", "fires"),
+    [
+        # A normal temperature quiets a fever (quiets-only), not the neutrophils.
+        ("Neut 0.4, temp 37.9, on mycophenolate", "count.other-low", True),
+        ("temp 37.9, neutrophils 0.4 on mycophenolate", "count.other-low", True),
+        ("fever yesterday, temp 36.8 now, on azathioprine", "red-flag.fever", False),
+    ],
+)
+def test_a_quieting_cue_quiets_only_its_own_red_flags(
+    matcher: Matcher, question: str, red_flag: str, fires: bool
+) -> None:
+    assert (red_flag in matcher.match(question).cues) is fires
+
+
+@pytest.mark.parametrize(
     ("question", "flag", "expected"),
     [
         ("how many mg of imuran should I take", "dose", True),
