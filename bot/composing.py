@@ -87,6 +87,9 @@ class Context:
     heard: frozenset[str] = frozenset()
     """Urgent red flags the previous question spoke of without raising them ("what
     happens if you double dose"): a turn that says it happened raises them."""
+    paired: tuple[str, ...] = ()
+    """Medicines we do not cover that the previous question asked about with ours
+    ("ibuprofen with cyclosporine"): "and with azathioprine?" asks the same of it."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,9 @@ class Answer:
     understood: bool = True
     """False when the bot could not read what was asked and says so above an overview:
     admins see such a question among the unanswered ones."""
+    paired: tuple[str, ...] = ()
+    """Medicines we do not cover that the question asked about with ours (see
+    ``Context.paired``)."""
 
     @property
     def checked(self) -> str | None:
@@ -158,6 +164,7 @@ class Answer:
                     self.strangers if not self.subject else (),
                     self.count,
                     heard=self.heard,
+                    paired=self.paired,
                 )
             return None
         topics = tuple(
@@ -173,6 +180,7 @@ class Answer:
             self.alarms,
             count=self.count,
             heard=self.heard,
+            paired=self.paired,
         )
 
 
@@ -341,6 +349,20 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
             # asks, for the drug named now.
             told = tuple(c.topic for c in kb.language.cues if c.topic and c.id in context.cues)
             match = replace(match, topics=tuple(dict.fromkeys((*match.topics, *told))))
+    interactions = kb.language.roles.interactions
+    if (
+        context is not None
+        and context.paired
+        and match.drugs
+        and match.follow_up
+        and _PAIR_QUESTION in match.cues
+        and not match.other_drugs
+        and set(match.topics) <= {interactions}
+    ):
+        # "can I take ibuprofen with cyclosporine", then "and with azathioprine?": the
+        # same medicine with the drug named now, never that drug's list alone (which
+        # would read as "ibuprofen is fine with it").
+        match = replace(match, other_drugs=context.paired, topics=(interactions,))
     standing = _standing_alarms(kb, match, context)
     if not (asked_nothing or _names_only_drugs(match)):
         # A new question keeps the red flags a later turn can say are over ("a
@@ -422,6 +444,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         asked=answer.asked or (tuple(match.topics) if answer.kind == "not_covered" else ()),
         mentioned=match.drugs if answer.kind != "crisis" else (),
         heard=frozenset(match.heard_flags),
+        paired=match.other_drugs if _PAIR_QUESTION in match.cues else (),
     )
 
 

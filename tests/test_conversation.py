@@ -659,3 +659,26 @@ def test_a_pair_the_sources_cannot_judge_keeps_the_chat_on_interactions(
         knowledge, ["can i take ibuprofen on dapsone", "what about on cyclosporin"]
     )
     assert reply.topics == ("cyclosporine.interactions",)
+
+
+@pytest.mark.parametrize(
+    ("turns", "notice"),
+    [
+        # The medicine asked with the first drug is asked with the one named next.
+        (
+            ["can I take ibuprofen with cyclosporine", "and with azathioprine?"],
+            "I can't tell whether ibuprofen is safe to take with azathioprine",
+        ),
+        (
+            ["is naproxen ok with dapsone", "and with mycophenolate?"],
+            "I can't tell whether naproxen is safe to take with mycophenolate",
+        ),
+    ],
+)
+def test_a_follow_up_pair_keeps_the_medicine_asked_before(
+    knowledge: LoadedKnowledge, turns: list[str], notice: str
+) -> None:
+    reply, _memory = _talk(knowledge, turns)
+
+    assert reply.notices[0].startswith(notice)
+    assert reply.drugs == ()
