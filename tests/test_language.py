@@ -338,7 +338,7 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
             "learned-topics.yaml",
             "  min-words: 4",
             "  min-words: 4\n  examples: []",
-            "learned-topics:",
+            "  examples: []",
             "learned-topics: unknown key 'examples' (allowed: min-words, note, threshold, topics)",
         ),
         (
