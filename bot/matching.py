@@ -54,6 +54,9 @@ _LIST_ITEM_WORDS = 3
 _CLAUSE_END = re.compile(r",|\bcomma\b|\bbut\b|\band\b|\bthough\b", re.IGNORECASE)
 
 
+#: A platelet count read from the message, at any level (a cue id).
+_COUNT_READ = "count.reported"
+
 #: A capitalised word with a possessive ("Yusuf's", with a straight or a curly
 #: apostrophe): a person's name.
 _PERSON = re.compile(r"\b([A-Z][a-z]{2,})(?:'|\u2019)s\b")
@@ -426,7 +429,13 @@ class Matcher:
             # red flag (a rule's own alert says more, and a later turn can take a rule's
             # back), nor took one back ("false alarm, found it under the sofa"), nor told
             # one as over ("scan was clear, headache's gone today").
-            backstop = cue_id not in self.exclusive and not fired & self.cues.ends_alarms
+            # Nor where a platelet count was read and is not low: a number is read, not
+            # guessed ("platelet count 1,20,000 per cumm").
+            backstop = (
+                cue_id not in self.exclusive
+                and not fired & self.cues.ends_alarms
+                and _COUNT_READ not in fired
+            )
             if backstop and not (fired | dropped) & self.cues.urgent and model.hears(text):
                 fired.add(cue_id)
         if "how-it-works" in fired:

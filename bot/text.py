@@ -14,6 +14,10 @@ __all__ = ["edit_limit", "normalize", "stem", "words_of"]
 _NOT_WORD = re.compile(r"[^\w\u0900-\u0963\u0966-\u0dff\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]+|_")
 
 
+#: Digits grouped the Indian way: "1,50,000", "12,34,567" (a two-digit group or more).
+_INDIAN_GROUPS = re.compile(r"(?<![\d,.])\d{1,2}(?:,\d{2})+,\d{3}(?![\d,])")
+
+
 def normalize(text: str) -> str:
     """Fold a question to lowercase words and digits separated by single spaces.
 
@@ -27,6 +31,8 @@ def normalize(text: str) -> str:
     text = re.sub("[\u2019'`\u00b4]", "", text)
     # A lab's "16x10^3/mm3" is the number 16 and its unit, as "16 x10^3" is.
     text = re.sub(r"(?<=\d)(?=x10)", " ", text)
+    # An Indian lab's "1,50,000/cumm" groups digits in twos: it is 150000, never a 1.
+    text = _INDIAN_GROUPS.sub(lambda m: m[0].replace(",", ""), text)
     text = _NOT_WORD.sub(" ", text)
     return " ".join(filter(None, map(_letters_and_their_marks, text.split())))
 

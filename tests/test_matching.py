@@ -179,6 +179,9 @@ def test_a_quieting_cue_quiets_only_its_own_red_flags(
         ("vomiting blood on cellcept", "urgent", True),
         ("blood in my stool since starting mmf", "urgent", True),
         ("imuran side effects", "urgent", False),
+        # A count read as normal: no learned emergency either (an Indian lab's grouping).
+        ("platelet count 1,20,000 per cumm", "urgent", False),
+        ("plt 1,50,000/cumm on azathioprine", "urgent", False),
         ("which of these can damage the kidneys", "across", True),
         ("and the side effects?", "follow_up", True),
         ("hi there", "greeting", True),
@@ -238,6 +241,8 @@ def test_match_question_builds_its_own_index(kb: KnowledgeBase) -> None:
         ("a_b", "a b"),
         ("PLT 16x10^3/mm3", "plt 16 x10 3 mm3"),  # a lab's number glued to its unit
         ("मैं जीना नहीं।", "मैं जीना नहीं"),  # Hindi vowel signs stay in their words
+        ("plt 1,50,000/cumm", "plt 150000 cumm"),  # digits grouped the Indian way
+        ("plt 150,000 and 12,000", "plt 150 000 and 12 000"),  # thousands stay as they were
     ],
 )
 def test_normalize(text: str, normalized: str) -> None:
