@@ -835,6 +835,8 @@ class _Folded:
     """Cues the chat keeps for its next questions."""
     urgent: frozenset[str]
     """Cues that open the reply with what to do now."""
+    exclusive: frozenset[str]
+    """Cues whose reply is the whole reply (a crisis)."""
     count_talk: Cue | None
     """The cue that says a chat speaks of platelet counts; its label is the word a bare
     number is read with after count talk."""
@@ -903,6 +905,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         aliases={normalize(k): normalize(v) for k, v in kb.language.also_known_as},
         remembered=frozenset(c.id for c in kb.language.cues if c.remembered),
         urgent=frozenset(c.id for c in kb.language.cues if c.urgent),
+        exclusive=frozenset(c.id for c in kb.language.cues if "*" in c.overrides),
         count_talk=next((c for c in kb.language.cues if c.id == _COUNT_TALK), None),
         low_count=next((c for c in kb.language.cues if c.below is not None), None),
         over=frozenset(c.id for c in kb.language.cues if c.ends_alarms),
@@ -1295,11 +1298,19 @@ class _AnswerBuilder:
             cites=cites,
         )
 
+    def _advice_title(self, cue_id: str) -> str:
+        """Return the title of what to do about a red flag or crisis the message does not tell."""
+        if cue_id in _folded(self.kb).exclusive:
+            # A crisis doubted ("my leaflet warns of suicidal thoughts"): its lines still
+            # come, for the reader who does have such thoughts.
+            return replies.IF_THOUGHTS_LIKE_THESE
+        return replies.IF_IT_HAPPENS
+
     def build(self, kind: str, drugs: tuple[str, ...], subject: tuple[str, ...] = ()) -> Answer:
         caution = _section(self.kb.caution, self.kb.caution.title)
         informing = [a.entry for a in self.alerts if not self._is_urgent(a.cue)]
         sections = (
-            [_section(a.entry, replies.IF_IT_HAPPENS) for a in self.advice]
+            [_section(a.entry, self._advice_title(a.cue)) for a in self.advice]
             + [_section(e, "") for e in informing]
             + self.sections
         )

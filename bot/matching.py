@@ -416,12 +416,21 @@ class Matcher:
         foreign = self._foreign(normalized.split())
         if not foreign:
             fired -= self.cues.foreign_only
-        fired, dropped = self.cues.settle(fired)
         doubted: set[str] = set()
+        for cue_id, doubts, model in self.doubting:
+            # A crisis the patterns read in a message the crisis model is sure says none
+            # ("my sertraline leaflet warns of suicidal thoughts, does azathioprine?") is
+            # doubted before it overrides the rest, so the question is answered too. Never
+            # in another language, where the model has too few messages to be sure.
+            crisis = fired & doubts & self.exclusive
+            if crisis and not foreign and model.hears(text):
+                doubted |= crisis
+                fired = (fired - crisis) | {cue_id}
+        fired, dropped = self.cues.settle(fired)
         for cue_id, doubts, model in self.doubting:
             # Read only where a red flag it doubts fired: the model weighs the message
             # whole ("if I took a double dose by mistake what would happen").
-            if fired & doubts and model.hears(text):
+            if fired & doubts - self.exclusive and model.hears(text):
                 doubted |= fired & doubts
                 fired = (fired - doubts) | {cue_id}
         for cue_id, model in self.learned:

@@ -20,6 +20,7 @@ __all__ = [
     "HELLO",
     "HELP_HTML",
     "IF_IT_HAPPENS",
+    "IF_THOUGHTS_LIKE_THESE",
     "NOT_COVERED_NAMES",
     "NOT_COVERED_PLAIN",
     "NOT_COVERED_TAIL",
@@ -138,3 +139,6 @@ SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again
 URGENT_TITLE = "What to do now"
 #: Title of what to do about a red flag the patient asks about ahead ("what if I hit my head").
 IF_IT_HAPPENS = "If it happens"
+#: Title of the crisis lines beside an answer, where crisis words were read but no crisis
+#: ("my leaflet warns of suicidal thoughts, does azathioprine?").
+IF_THOUGHTS_LIKE_THESE = "If you ever have thoughts like these"

@@ -604,6 +604,21 @@ def test_a_red_flag_asked_about_ahead_gets_what_to_do_as_advice(
     assert answer.sections[0].title == replies.IF_IT_HAPPENS
 
 
+def test_a_doubted_crisis_answers_the_question_with_the_crisis_lines_beside_it(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    answer = ask(
+        kb,
+        matcher,
+        "The nurse at clinic asked if I'd had any thoughts of harming myself and I said no,"
+        " which is true. But it made me wonder, is that a side effect of dapsone?",
+    )
+    assert answer.kind == "answer"
+    assert answer.drugs == ("dapsone",)
+    assert answer.sections[0].entry_key == "alert.crisis"
+    assert answer.sections[0].title == replies.IF_THOUGHTS_LIKE_THESE
+
+
 def test_a_red_flag_happening_now_is_an_alarm_not_advice(
     kb: KnowledgeBase, matcher: Matcher
 ) -> None:
