@@ -117,6 +117,8 @@ class CueReader:
         self.ends_alarms = frozenset(c.id for c in language.cues if c.ends_alarms)
         # Read by id: a denial of a list ("Bleeding, bruising, fever: none of those").
         self._list_denial = frozenset(c.id for c in language.cues if c.id == "denied-after")
+        #: Cues that say their sentence tells no red flag happening now.
+        self.sentence_quieting = self._quiet_sentence | self._quiet_sentence_always
         self.quieting = (
             self._quiet_always
             | self._quiet_unless

@@ -51,6 +51,7 @@ DEFAULT_KNOWLEDGE_PATH = _default_knowledge_path()
 DEFAULT_LANGUAGE_FILE = DEFAULT_KNOWLEDGE_PATH / "language.yaml"
 # The bundled files of labelled messages the learned cues are trained on.
 _LEARNED_FILE_PREFIX = "learned-"
+_LEARNED_TOPICS_FILE = "learned-topics.yaml"
 _FACT_PARTS = (
     "references",
     "topics",
@@ -323,9 +324,13 @@ def load_knowledge(path: str | Path = DEFAULT_KNOWLEDGE_PATH) -> KnowledgeBase:
         # with the bundled learned cues some of its cues are heard by.
         files.append(DEFAULT_LANGUAGE_FILE)
         parsed.append((DEFAULT_LANGUAGE_FILE, builder.parse_file(DEFAULT_LANGUAGE_FILE)))
-        if not builder.top_keys & {LEARNED_CUE, LEARNED_TOPICS}:
+        if LEARNED_CUE not in builder.top_keys:
             for learned in knowledge_files(DEFAULT_KNOWLEDGE_PATH):
-                if learned.name.startswith(_LEARNED_FILE_PREFIX):
+                # The learned topics name the bundled facts' topics: a file of facts
+                # of its own has its own topics, and brings its own learned topics.
+                if learned.name.startswith(_LEARNED_FILE_PREFIX) and learned.name != (
+                    _LEARNED_TOPICS_FILE
+                ):
                     files.append(learned)
                     parsed.append((learned, builder.parse_file(learned)))
     elif not builder.unreadable and builder.top_keys <= {

@@ -440,9 +440,11 @@ class Matcher:
             # one as over ("scan was clear, headache's gone today").
             # Nor where a platelet count was read and is not low: a number is read, not
             # guessed ("platelet count 1,20,000 per cumm").
+            # Nor where a cue says its sentence tells nothing happening now ("it's the
+            # snap filter lol", "reading the info and it's all bleeding").
             backstop = (
                 cue_id not in self.exclusive
-                and not fired & self.cues.ends_alarms
+                and not fired & (self.cues.ends_alarms | self.cues.sentence_quieting)
                 and _COUNT_READ not in fired
             )
             if backstop and not (fired | dropped) & self.cues.urgent and model.hears(text):

@@ -384,7 +384,7 @@ PROBLEM_CASES = [
         "other_drugs: [tacrolimus]\nversion: 2\n",
         "version: 2",
         "file: unknown key 'version' (allowed: alerts, caution, cues, drugs, general, learned-cue, "
-        "other_drugs, references, roles, topics, urgent, vocabulary)",
+        "learned-topics, other_drugs, references, roles, topics, urgent, vocabulary)",
         id="unknown-key-file",
     ),
     pytest.param(
