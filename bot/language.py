@@ -161,6 +161,9 @@ class LearnedCue:
     opposite_threshold: float = 0.0
     min_words: int = 1
     """The fewest words a message must have for the model (and its opposite) to hear it."""
+    doubt_below: float = 0.0
+    """Where the rules fired the cue and the model holds it less likely than this, the
+    cue is doubted: said as advice beside the answer, not as the whole reply (0: never)."""
     where: str = field(default="", compare=False)
 
 

@@ -38,6 +38,7 @@ _LEARNED_KEYS = (
     "opposite",
     "opposite-threshold",
     "min-words",
+    "doubt-below",
     "note",
     "examples",
     "not",
@@ -127,6 +128,7 @@ class LanguageReader(NodeReader):
         opposite = self.text(fields, "opposite", node, LEARNED_CUE, required=False) or ""
         opposite_value = self.threshold(fields, "opposite-threshold", node, required=bool(opposite))
         min_words = self.min_words(fields, node, LEARNED_CUE)
+        doubt_below = self.doubt_below(fields, node)
         examples = self.text_list(fields, "examples", node, LEARNED_CUE)
         counter = self.text_list(fields, "not", node, LEARNED_CUE)
         for heard in (cue_id, opposite or None):
@@ -150,6 +152,7 @@ class LanguageReader(NodeReader):
                 opposite,
                 opposite_value or 0.0,
                 min_words,
+                doubt_below,
                 self.where(node),
             )
             self.learned[cue_id] = learned
@@ -185,6 +188,23 @@ class LanguageReader(NodeReader):
         }
         if value is not None:
             self.learned_topics = LearnedTopics(value, topics, min_words, self.where(node))
+
+    def doubt_below(self, fields: dict[str, yaml.Node], node: yaml.Node) -> float:
+        """Read ``doubt-below``: a number above 0 up to 0.5 (0, never, when not given)."""
+        text = self.text(fields, "doubt-below", node, LEARNED_CUE, required=False)
+        if text is None:
+            return 0.0
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 < value <= 0.5:
+            self.problem(
+                fields["doubt-below"],
+                f"{LEARNED_CUE}: 'doubt-below' must be a number above 0 up to 0.5",
+            )
+            return 0.0
+        return value
 
     def min_words(self, fields: dict[str, yaml.Node], node: yaml.Node, label: str) -> int:
         """Read ``min-words``: a whole number from 1 (1 when not given)."""

@@ -84,6 +84,10 @@ class LearnedModel:
 
         Its probability is one less this model's: every weight and the bias change sign.
         """
+        if not self.weights:
+            # A model that learned nothing knows nothing either way: its opposite is not
+            # sure of everything.
+            return LearnedModel(self.weights, -_LIMIT, threshold, self.min_words)
         weights = MappingProxyType({f: -w for f, w in self.weights.items()})
         return LearnedModel(weights, -self.bias, threshold, self.min_words)
 

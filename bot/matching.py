@@ -173,6 +173,13 @@ class Matcher:
             for cue in language.cues
             if cue.id in models and cue.doubts
         )
+        #: The learned cues whose rules' reading the model may doubt, with how unlikely
+        #: it must hold it (a model that learned nothing doubts nothing).
+        self.doubted_below = tuple(
+            (learned.cue, models[learned.cue], learned.doubt_below)
+            for learned in language.learned
+            if learned.doubt_below and learned.cue in models and models[learned.cue].weights
+        )
         #: Each topic's learned model, for a question no topic phrase matches.
         self.topic_models = _learned_topic_models(kb)
 
@@ -417,20 +424,19 @@ class Matcher:
         if not foreign:
             fired -= self.cues.foreign_only
         doubted: set[str] = set()
-        for cue_id, doubts, model in self.doubting:
+        for cue_id, model, below in self.doubted_below:
             # A crisis the patterns read in a message the crisis model is sure says none
             # ("my sertraline leaflet warns of suicidal thoughts, does azathioprine?") is
             # doubted before it overrides the rest, so the question is answered too. Never
             # in another language, where the model has too few messages to be sure.
-            crisis = fired & doubts & self.exclusive
-            if crisis and not foreign and model.hears(text):
-                doubted |= crisis
-                fired = (fired - crisis) | {cue_id}
+            if cue_id in fired and not foreign and model.probability(text) < below:
+                doubted.add(cue_id)
+                fired.discard(cue_id)
         fired, dropped = self.cues.settle(fired)
         for cue_id, doubts, model in self.doubting:
             # Read only where a red flag it doubts fired: the model weighs the message
             # whole ("if I took a double dose by mistake what would happen").
-            if fired & doubts - self.exclusive and model.hears(text):
+            if fired & doubts and model.hears(text):
                 doubted |= fired & doubts
                 fired = (fired - doubts) | {cue_id}
         for cue_id, model in self.learned:

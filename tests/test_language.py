@@ -310,8 +310,15 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
             "  threshold: 0.7",
             "  threshold: 0.7\n  weight: 2",
             "  weight: 2",
-            "learned-cue: unknown key 'weight' (allowed: cue, examples, min-words, not, note,"
-            " opposite, opposite-threshold, threshold)",
+            "learned-cue: unknown key 'weight' (allowed: cue, doubt-below, examples, min-words,"
+            " not, note, opposite, opposite-threshold, threshold)",
+        ),
+        (
+            "learned-crisis.yaml",
+            "  doubt-below: 0.05",
+            "  doubt-below: 0.9",
+            "  doubt-below: 0.9",
+            "learned-cue: 'doubt-below' must be a number above 0 up to 0.5",
         ),
         (
             "learned-topics.yaml",

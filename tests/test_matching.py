@@ -154,25 +154,25 @@ def test_learned_topics_read_a_question_no_phrase_matches(
 
 
 @pytest.mark.parametrize(
-    ("question", "cue"),
+    ("question", "crisis"),
     [
         # Crisis words, no crisis: the learned model doubts what the patterns read.
         (
             "My sertraline leaflet has a warning about suicidal thoughts. Does azathioprine"
             " have the same warning? I'm fine, just reading all my leaflets properly for once.",
-            "no-crisis-told",
+            False,
         ),
-        ("ive just taken 20 of my azathioprine on purpose about an hour ago", "crisis"),
+        ("ive just taken 20 of my azathioprine on purpose about an hour ago", True),
         # Never doubted in another language.
-        ("もう死にたい。薬を全部まとめて飲もうかと考えています。", "crisis"),
+        ("もう死にたい。薬を全部まとめて飲もうかと考えています。", True),
     ],
 )
 def test_a_crisis_the_model_is_sure_is_none_is_doubted(
-    matcher: Matcher, question: str, cue: str
+    matcher: Matcher, question: str, crisis: bool
 ) -> None:
-    cues = matcher.match(question).cues
-    assert cue in cues
-    assert not {"crisis", "no-crisis-told"} <= cues
+    match = matcher.match(question)
+    assert ("crisis" in match.cues) is crisis
+    assert ("crisis" in match.asked_flags) is not crisis
 
 
 @pytest.mark.parametrize(
