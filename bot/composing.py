@@ -363,6 +363,17 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # same medicine with the drug named now, never that drug's list alone (which
         # would read as "ibuprofen is fine with it").
         match = replace(match, other_drugs=context.paired, topics=(interactions,))
+    elif (
+        context is not None
+        and context.paired
+        and context.drugs
+        and match.other_drugs
+        and set(match.topics) <= {interactions}
+        and not (match.drugs or match.general or match.urgent)
+    ):
+        # "can I take Advil with my cyclosporine?", then "Tylenol then?": the medicine
+        # named now with the chat's drug, never a bare "not covered".
+        match = replace(match, cues=match.cues | {_PAIR_QUESTION})
     standing = _standing_alarms(kb, match, context)
     if not (asked_nothing or _names_only_drugs(match)):
         # A new question keeps the red flags a later turn can say are over ("a

@@ -673,6 +673,15 @@ def test_a_pair_the_sources_cannot_judge_keeps_the_chat_on_interactions(
             ["is naproxen ok with dapsone", "and with mycophenolate?"],
             "I can't tell whether naproxen is safe to take with mycophenolate",
         ),
+        # Another medicine asked next is asked with the chat's drug.
+        (
+            ["Can I take Advil with my cyclosporine?", "Tylenol then?"],
+            "I can't tell whether tylenol is safe to take with cyclosporine",
+        ),
+        (
+            ["neoral and nurofen together, yes or no", "what about paracetamol then"],
+            "I can't tell whether paracetamol is safe to take with cyclosporine",
+        ),
     ],
 )
 def test_a_follow_up_pair_keeps_the_medicine_asked_before(
