@@ -428,8 +428,14 @@ class Matcher:
             # A crisis the patterns read in a message the crisis model is sure says none
             # ("my sertraline leaflet warns of suicidal thoughts, does azathioprine?") is
             # doubted before it overrides the rest, so the question is answered too. Never
-            # in another language, where the model has too few messages to be sure.
-            if cue_id in fired and not foreign and model.probability(text) < below:
+            # in another language, where the model has too few messages to be sure, nor
+            # where a cue tells it as happening now ("it's started again this week").
+            if (
+                cue_id in fired
+                and not foreign
+                and not self.cues.present(fired)
+                and model.probability(text) < below
+            ):
                 doubted.add(cue_id)
                 fired.discard(cue_id)
         fired, dropped = self.cues.settle(fired)

@@ -163,6 +163,8 @@ def test_learned_topics_read_a_question_no_phrase_matches(
             False,
         ),
         ("ive just taken 20 of my azathioprine on purpose about an hour ago", True),
+        # Never doubted where a cue tells it as happening now.
+        ("i used to self harm when i was 13 and its started again this week", True),
         # Never doubted in another language.
         ("もう死にたい。薬を全部まとめて飲もうかと考えています。", True),
     ],
