@@ -158,6 +158,13 @@ class Matcher:
         self._medicine_cues = frozenset(language.medicine_cues)
         self._foreign_words = frozenset(language.foreign_words)
         self._common_words = frozenset(language.common_words)
+        self._overview_words = frozenset(stem(w) for w in language.overview_words)
+        self._name_words = frozenset(
+            stem(word)
+            for drug in kb.drugs
+            for name in (drug.name, *drug.names)
+            for word in normalize(name).split()
+        )
         self._negations = frozenset(language.negations)
         self._sentence_end = _sentence_end(language.sentence_breaks)
         models = {cue_id: model for cue_id, model in _learned_models(language)}
@@ -453,11 +460,15 @@ class Matcher:
             # Nor where a platelet count was read and is not low: a number is read, not
             # guessed ("platelet count 1,20,000 per cumm").
             # Nor where a cue says its sentence tells nothing happening now ("it's the
-            # snap filter lol", "reading the info and it's all bleeding").
+            # snap filter lol", "reading the info and it's all bleeding"), nor where the
+            # rules read a red flag and told it as past or denied ("hit my head last week").
             backstop = (
                 cue_id not in self.exclusive
                 and not fired & (self.cues.ends_alarms | self.cues.sentence_quieting)
                 and _COUNT_READ not in fired
+                and not named_flags - fired
+                # Nor in another language: it learned from English messages.
+                and not foreign
             )
             if backstop and not (fired | dropped) & self.cues.urgent and model.hears(text):
                 fired.add(cue_id)
@@ -494,6 +505,14 @@ class Matcher:
             and not others
             and not foreign
             and not fired & (self.cues.urgent | {"dose"})
+            # "my consultant wants to start me on imuran, what do I need to know": the
+            # overview's words ask for the overview, which answers them.
+            and any(
+                w not in self._overview_words
+                and w not in self._common_words
+                and w not in self._name_words
+                for w in words
+            )
         ):
             topics = self._learned_topic(text)
         if len(asked) > 1:
