@@ -68,8 +68,12 @@ class LearnedModel:
 
     def probability(self, text: str) -> float:
         """Return how likely the model holds it that ``text`` says the cue (0 to 1)."""
+        return self.probability_of(message_features(text))
+
+    def probability_of(self, features: frozenset[str]) -> float:
+        """Return :meth:`probability` from a message's :func:`message_features`, which
+        several models reading one message need compute only once."""
         weights = self.weights
-        features = message_features(text)
         logit = self.bias + _scale(len(features)) * sum(weights.get(f, 0.0) for f in features)
         return _sigmoid(logit)
 

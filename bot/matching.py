@@ -19,10 +19,10 @@ from bot.cues import CueReader
 from bot.drug_names import DrugNameIndex
 from bot.knowledge import KnowledgeBase
 from bot.language import Language
-from bot.learned_cue import LearnedModel, train_model
+from bot.learned_cue import LearnedModel, message_features, train_model
 from bot.lexicon import EnglishWords, english_words
 from bot.phrase_index import PhraseIndex
-from bot.text import edit_limit, normalize, stem
+from bot.text import edit_limit, normalize, stem, words_of
 
 __all__ = ["Match", "Matcher", "edit_limit", "match_question", "normalize"]
 
@@ -295,12 +295,16 @@ class Matcher:
 
     def _learned_topic(self, text: str) -> tuple[str, ...]:
         """Return the topic the learned models hold ``text`` asks about, if sure enough."""
-        heard = [
-            (model.probability(text), topic_id)
-            for topic_id, model in self.topic_models
-            if model.hears(text)
-        ]
-        return (max(heard)[1],) if heard else ()
+        if not self.topic_models:
+            return ()
+        first = self.topic_models[0][1]  # every topic model has the file's threshold and min-words
+        if len(words_of(normalize(text))) < first.min_words:
+            return ()
+        features = message_features(text)
+        best, topic_id = max(
+            (model.probability_of(features), topic_id) for topic_id, model in self.topic_models
+        )
+        return (topic_id,) if best >= first.threshold else ()
 
     def _foreign(self, words: list[str]) -> bool:
         """Return True for a message in another language (its everyday words, not English)."""
