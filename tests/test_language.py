@@ -272,14 +272,14 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
         ),
         (
             "learned-crisis.yaml",
-            "  threshold: 0.7",
+            "  threshold: 0.66",
             "  threshold: 1.5",
             "  threshold: 1.5",
             "learned-cue: 'threshold' must be a number from 0.5 up to (not including) 1",
         ),
         (
             "learned-crisis.yaml",
-            "  threshold: 0.7",
+            "  threshold: 0.66",
             "  threshold: sure",
             "  threshold: sure",
             "learned-cue: 'threshold' must be a number from 0.5 up to (not including) 1",
@@ -307,8 +307,8 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
         ),
         (
             "learned-crisis.yaml",
-            "  threshold: 0.7",
-            "  threshold: 0.7\n  weight: 2",
+            "  threshold: 0.66",
+            "  threshold: 0.66\n  weight: 2",
             "  weight: 2",
             "learned-cue: unknown key 'weight' (allowed: cue, doubt-below, examples, min-words,"
             " not, note, opposite, opposite-threshold, threshold)",
