@@ -22,7 +22,7 @@ from bot.language import Language
 from bot.learned_cue import LearnedModel, message_features, train_model
 from bot.lexicon import EnglishWords, english_words
 from bot.phrase_index import PhraseIndex
-from bot.text import edit_limit, normalize, stem, words_of
+from bot.text import edit_limit, normalize, stem
 
 __all__ = ["Match", "Matcher", "edit_limit", "match_question", "normalize"]
 
@@ -293,12 +293,12 @@ class Matcher:
         )
         return (fired & self.cues.clause_cues) | patterns
 
-    def _learned_topic(self, text: str) -> tuple[str, ...]:
+    def _learned_topic(self, text: str, word_count: int) -> tuple[str, ...]:
         """Return the topic the learned models hold ``text`` asks about, if sure enough."""
         if not self.topic_models:
             return ()
         first = self.topic_models[0][1]  # every topic model has the file's threshold and min-words
-        if len(words_of(normalize(text))) < first.min_words:
+        if word_count < first.min_words:
             return ()
         features = message_features(text)
         best, topic_id = max(
@@ -518,7 +518,7 @@ class Matcher:
                 for w in words
             )
         ):
-            topics = self._learned_topic(text)
+            topics = self._learned_topic(text, len(words))
         if len(asked) > 1:
             # "is it ok to have a few drinks and is a bit of sun ok": the best topic of
             # each question, though one says more than another.
