@@ -17,7 +17,7 @@ from bot.phrase_index import PhraseHit
 from bot.regex_literals import required_words
 from bot.text import words_of
 
-__all__ = ["CueReader", "platelet_value"]
+__all__ = ["CueReader", "marked_runs", "platelet_value"]
 
 # Words that join a list of symptoms, so that one negation denies them all.
 _LIST_WORDS = frozenset({"or", "nor"})
@@ -150,6 +150,7 @@ class CueReader:
         self._started_other = _patterns_of(language, "started-other")
         self._instead_of = _patterns_of(language, "instead-of")
         self._likened_to = _patterns_of(language, "likened-to")
+        self._tried_before = _patterns_of(language, "tried-before")
 
     def fire_phrases(self, hits: list[PhraseHit], words: list[str], used: list[bool]) -> set[str]:
         """Return the cues whose phrases the message holds; an urgent cue's words become ``used``.
@@ -380,7 +381,7 @@ class CueReader:
         about sirolimus; the words between the names say so (cue ``moved-on``), or the
         words before the first name say it is the one moved to (``moved-to-first``).
         """
-        runs = _runs(names_at)
+        runs = marked_runs(names_at)
         if len(runs) < 2:
             return None
         # "switched to dapsone last week cos aza did nothing", "sorry, I meant
@@ -423,6 +424,15 @@ class CueReader:
             if is_other
             for p in self._on_it_now
         )
+
+    def tried_before(self, words: tuple[str, ...], at: int) -> bool:
+        """Return True when the words right after the name at ``at`` tell it as tried and over.
+
+        "after the romiplostim shots stopped working, is skin cancer a worry on
+        rapamycin": cue ``tried-before`` says so, and such a name owns no topic word.
+        """
+        after = " ".join(words[at + 1 : at + 1 + _SWITCH_WINDOW])
+        return any(p.search(after) for p in self._tried_before)
 
     def switched_to_other(
         self,
@@ -469,7 +479,15 @@ class CueReader:
         named_twice = len(others) > len(set(others))
         # "switched me from cyclosporine to tacrolimus": from the covered one to another.
         from_to = _from_to(words, covered[0], between)
-        return named_twice or from_to or any(p.search(between) for p in self._switch)
+        # A switch word between the two, read with what follows in view: "on rapamycin
+        # after the romiplostim shots stopped working" tells the drug we do not cover as
+        # the one before, and only the words after its name say so.
+        rest = " ".join(words[covered[0] + 1 :])
+        return (
+            named_twice
+            or from_to
+            or any(m.start() < len(between) for p in self._switch for m in p.finditer(rest))
+        )
 
     def likens_to_ours(
         self, words: tuple[str, ...], names_at: list[bool], other: list[bool]
@@ -506,7 +524,7 @@ def _from_to(words: tuple[str, ...], start: int, between: str) -> bool:
     return start > 0 and words[start - 1] == "from" and between in ("to", "onto")
 
 
-def _runs(marks: list[bool]) -> list[tuple[int, int]]:
+def marked_runs(marks: list[bool]) -> list[tuple[int, int]]:
     """Return the (start, end) of each run of marked words."""
     runs: list[tuple[int, int]] = []
     for i, marked in enumerate(marks):

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from bot.cues import CueReader
+from bot.cues import CueReader, marked_runs
 from bot.drug_names import DrugNameIndex
 from bot.knowledge import KnowledgeBase
 from bot.language import Language
@@ -391,6 +391,16 @@ class Matcher:
             else:
                 unknown.append(word)
 
+        if drugs:
+            # "on rapamycin after the romiplostim shots stopped working": a drug the
+            # patient tried before is their story, not a second medicine taken with ours.
+            tried = {
+                name
+                for start, end in marked_runs(other)
+                if self.cues.tried_before(words, end - 1)
+                for name in self.drug_names.find(words[start:end]).others
+            }
+            others = [name for name in others if name not in tried]
         hits = self.phrase_index.hits(corrected)
         # Cue phrases first: a red flag's words then count for no topic.
         fired = self.cues.fire_phrases(hits, corrected, used)
@@ -585,7 +595,13 @@ class Matcher:
                 topic_at,
                 names_at,
                 # "Neoral, NOT Prograf. side effects?": a name put aside owns nothing.
-                [o and not (i and words[i - 1] in self._negations) for i, o in enumerate(other)],
+                # "after the romiplostim shots stopped working": nor does one tried before.
+                [
+                    o
+                    and not (i and words[i - 1] in self._negations)
+                    and not self.cues.tried_before(words, i)
+                    for i, o in enumerate(other)
+                ],
             ),
             greeting="greeting" in fired,
             thanks="thanks" in fired,

@@ -581,12 +581,31 @@ def test_the_alarm_of_its_kind(matcher: Matcher, question: str, cue: str) -> Non
         ("everolimus vs sirolimus side effects", False),
         ("Neoral, NOT Prograf. side effects?", False),
         ("side effects of imuran, I also take omeprazole", False),
+        # A name tried before owns nothing ("romiplostim shots stopped working").
+        ("on rapamycin after the romiplostim shots stopped working, skin cancer?", False),
     ],
 )
 def test_a_topic_belongs_to_the_name_before_it(
     matcher: Matcher, question: str, of_others: bool
 ) -> None:
     assert matcher.match(question).topics_of_others is of_others
+
+
+@pytest.mark.parametrize(
+    ("question", "others"),
+    [
+        # A drug tried before is the patient's story, not a second medicine.
+        ("on rapamycin after the romiplostim shots stopped working, skin cancer?", ()),
+        ("eltrombopag didnt work so now on imuran, side effects?", ()),
+        # Still a second medicine when taken now, or with no covered drug named.
+        ("romiplostim and rapamycin together ok?", ("romiplostim",)),
+        ("eltrombopag didnt work, what next", ("eltrombopag",)),
+    ],
+)
+def test_a_drug_tried_before_is_no_second_medicine(
+    matcher: Matcher, question: str, others: tuple[str, ...]
+) -> None:
+    assert matcher.match(question).other_drugs == others
 
 
 @pytest.mark.parametrize(
