@@ -655,7 +655,14 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # phrase (gout treatments) answers it, with the pair it cannot judge first.
         (_PAIR_QUESTION in match.cues and not _names_an_entry(covered, interactions, match))
         # "melatonin gummies to help me sleep, on dapsone": what is asked is melatonin's.
-        or (match.topics_of_others and asked - {interactions} and "comparison" not in match.cues)
+        # Unless it names what the covered drug's own interactions speak of ("on
+        # cyclosporine, also on amlodipine, and she loves her grapefruit").
+        or (
+            match.topics_of_others
+            and asked - {interactions}
+            and "comparison" not in match.cues
+            and not _asks_about_an_item(kb, covered, match)
+        )
         # "is methotrexate safe in pregnancy like azathioprine is?": azathioprine's
         # pregnancy facts would read as methotrexate's.
         or match.likens_to_ours
@@ -1114,6 +1121,26 @@ class _AnswerBuilder:
         if match is None:
             return []
         self.alerts = [a for a in self.kb.alerts if a.cue in match.cues]
+        # "plt 9 and my gums are bleeding": one instruction for both, never a "today"
+        # beside an "emergency now" that a frightened reader must choose between.
+        told_with = {
+            a.cue: set(a.together) & match.cues
+            for a in self.alerts
+            if a.together_entry is not None and set(a.together) & match.cues
+        }
+        if told_with:
+            left_out = set().union(*told_with.values())
+            # What the alerts left out point to still follows (the side effects).
+            pointed = tuple(t for a in self.alerts if a.cue in left_out for t in a.topics)
+            self.alerts = [
+                replace(
+                    a, entry=a.together_entry, topics=tuple(dict.fromkeys((*a.topics, *pointed)))
+                )
+                if a.cue in told_with and a.together_entry
+                else a
+                for a in self.alerts
+                if a.cue not in left_out
+            ]
         self.advice = [
             a for a in self.kb.alerts if a.cue in match.asked_flags and a.cue not in match.cues
         ]

@@ -151,6 +151,7 @@ class CueReader:
         self._instead_of = _patterns_of(language, "instead-of")
         self._likened_to = _patterns_of(language, "likened-to")
         self._tried_before = _patterns_of(language, "tried-before")
+        self._still_on_ours = _patterns_of(language, "still-on-ours")
 
     def fire_phrases(self, hits: list[PhraseHit], words: list[str], used: list[bool]) -> set[str]:
         """Return the cues whose phrases the message holds; an urgent cue's words become ``used``.
@@ -459,6 +460,12 @@ class CueReader:
             if any(p.search(before) for p in self._on_it_now):
                 return False
         if uncovered[0] < covered[0]:
+            # "GP put him on co-codamol ... don't know if he's taken his azathioprine":
+            # the words just before the covered name (cue ``still-on-ours``) say it is
+            # still taken, so the other one was added, not switched to.
+            ours_before = " ".join(words[max(0, covered[0] - _SWITCH_WINDOW) : covered[0]])
+            if any(p.search(ours_before) for p in self._still_on_ours):
+                return False
             # "mum's been switched to myfortic, same rules as cellcept?", "I take now
             # myfortic instead of cellcept": the words just before the drug we do not
             # cover (cue ``switched-to``) or right after it (``instead-of``) say so.

@@ -148,6 +148,12 @@ class Alert:
     entry: Entry
     topics: tuple[str, ...]
     """Topics whose entries follow for the drug asked about, when no topic was asked."""
+    together: tuple[str, ...] = ()
+    """Cues whose red flags, told with this one, need one instruction for both (a
+    platelet count under 20 with bleeding: emergency care now)."""
+    together_entry: Entry | None = None
+    """What the reply opens with instead when one of ``together`` fired too; their own
+    alerts are left out."""
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,7 @@ class KnowledgeBase:
                     self.caution,
                     self.urgent,
                     *(a.entry for a in self.alerts),
+                    *(a.together_entry for a in self.alerts if a.together_entry is not None),
                 )
             },
         )
@@ -469,8 +476,9 @@ class _Builder(LanguageReader):
             topic_id=f"alert-{cue_id}",
             label=label,
             title="",
-            extra_keys=("topics",),
+            extra_keys=("topics", "together"),
         )
+        together, together_entry = self.alert_together(fields, label, cue_id)
         if cue_id is None or entry is None:
             return
         if cue_id in self.alerts:
@@ -478,7 +486,30 @@ class _Builder(LanguageReader):
                 node, f"{label}: duplicate alert (first at {self.alerts[cue_id].entry.where})"
             )
             return
-        self.alerts[cue_id] = Alert(cue_id, entry, topics)
+        self.alerts[cue_id] = Alert(cue_id, entry, topics, together, together_entry)
+
+    def alert_together(
+        self, fields: dict[str, yaml.Node], label: str, cue_id: str | None
+    ) -> tuple[tuple[str, ...], Entry | None]:
+        """Read an alert's ``together``: the cues told with it, and what to say for both."""
+        node = fields.get("together")
+        if node is None:
+            return (), None
+        together = self.mapping(node, f"{label}: together")
+        if together is None:
+            return (), None
+        cues = self.text_list(together, "cues", node, f"{label}: together")
+        entry = self.entry(
+            node,
+            together,
+            key=f"alert.{cue_id}.together",
+            drug_id=None,
+            topic_id=f"alert-{cue_id}",
+            label=f"{label}: together",
+            title="",
+            extra_keys=("cues",),
+        )
+        return tuple(cues), entry
 
     def add_reference(self, node: yaml.Node) -> None:
         fields = self.mapping(node, "reference")
@@ -755,7 +786,11 @@ class _Builder(LanguageReader):
                 first,
                 set(self.topics),
                 set(self.general_where),
-                ((alert.entry.where, alert.cue) for alert in self.alerts.values()),
+                (
+                    (alert.entry.where, cue)
+                    for alert in self.alerts.values()
+                    for cue in (alert.cue, *alert.together)
+                ),
             )
             if not self.unreadable
             else None

@@ -58,7 +58,13 @@ def review_knowledge(kb: KnowledgeBase, today: date | None = None) -> tuple[str,
     """
     today = today or date.today()
     warnings: list[str] = []
-    everything = (*kb.entries(), kb.caution, kb.urgent, *(a.entry for a in kb.alerts))
+    everything = (
+        *kb.entries(),
+        kb.caution,
+        kb.urgent,
+        *(a.entry for a in kb.alerts),
+        *(a.together_entry for a in kb.alerts if a.together_entry is not None),
+    )
     advice = tuple(f"{normalize(o)} " for o in kb.language.advice_openings)
 
     cited = {ref_id for entry in everything for ref_id in entry.references}

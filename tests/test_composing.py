@@ -697,3 +697,23 @@ def test_a_question_across_medicines_gets_only_the_named_drugs_entries(
     )
     assert answer.drugs == ("cyclosporine",)
     assert [s.entry_key for s in answer.sections] == ["cyclosporine.interactions"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Platelets <10. Bleeding from gums. On mycophenolate.",
+        "black tarry poo this morning. on cyclosporine and platelets were 15 last week",
+        "platelet 3 thousand. i have azatioprine. nose bleed",
+    ],
+)
+def test_a_low_count_with_bleeding_opens_with_one_instruction(
+    kb: KnowledgeBase, matcher: Matcher, question: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    text = render_plain(answer)
+    assert text.startswith("Call emergency services or go to the emergency department now")
+    # Never a "today" beside the "now" for the reader to choose between.
+    assert "today" not in text.split("\n\n")[0]
+    # What the bleeding points to still follows.
+    assert any(s.entry_key.endswith(".side-effects") for s in answer.sections)

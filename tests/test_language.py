@@ -106,6 +106,17 @@ def test_an_alert_for_a_cue_that_does_not_exist_fails(folder: Path) -> None:
     assert problems(folder) == (f"{path}:{line}: alert 'exposures': no such cue",)
 
 
+def test_an_alert_told_together_with_a_cue_that_does_not_exist_fails(folder: Path) -> None:
+    path, text = rewrite(
+        folder,
+        "immunosuppressants.yaml",
+        "      cues: [red-flag.bleeding,",
+        "      cues: [red-flag.bleedin,",
+    )
+    line = line_of(text, "  - id: count.platelets-low")
+    assert problems(folder) == (f"{path}:{line}: alert 'red-flag.bleedin': no such cue",)
+
+
 def test_a_cue_overriding_an_unknown_cue_fails(folder: Path) -> None:
     path, text = rewrite(
         folder,
