@@ -92,6 +92,7 @@ class CueReader:
         self._overrides = tuple((c.id, c.overrides) for c in language.cues if c.overrides)
         self._speaks_of = {c.id: frozenset(c.speaks_of) for c in language.cues if c.speaks_of}
         self._quiets_only = {c.id: frozenset(c.quiets_only) for c in language.cues if c.quiets_only}
+        self._spares = {c.id: frozenset(c.spares) for c in language.cues if c.spares}
         self._quiet_always = frozenset(c.id for c in language.cues if c.quiets == "always")
         self._quiet_unless = frozenset(c.id for c in language.cues if c.quiets == "unless-present")
         self._quiet_sentence = frozenset(c.id for c in language.cues if c.quiets == "sentence")
@@ -264,10 +265,13 @@ class CueReader:
         reach: set[str] = set()
         for cue_id in quieting:
             only = self._quiets_only.get(cue_id)
-            if only is None:
-                return frozenset(flags)
-            reach |= only
+            # "stopped now" quiets the bleed told with it, never the count (``spares``).
+            reach |= (flags if only is None else only) - self._spares.get(cue_id, frozenset())
         return frozenset(flags) & reach
+
+    def spared(self, fired: set[str]) -> frozenset[str]:
+        """Return the red flags that the quieting cues of ``fired`` never quiet (``spares``)."""
+        return frozenset().union(*(self._spares.get(c, frozenset()) for c in fired))
 
     def present(self, fired: set[str]) -> bool:
         """Return True when a clause's cues say its red flags are happening now."""

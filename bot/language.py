@@ -108,6 +108,9 @@ class Cue:
     quiets_only: tuple[str, ...] = ()
     """The red flags its quieting is about (a normal temperature quiets a fever, not the
     low neutrophil count told in the same clause); empty: every red flag it reaches."""
+    spares: tuple[str, ...] = ()
+    """Red flags its quieting never reaches: "plats 14, bit of a nosebleed earlier,
+    stopped now" tells the bleed as over, not the count, which is a reading."""
     present: bool = False
     own_news: bool = False
     """A clause with it tells news of its own ("count 25 last week"): the time it tells

@@ -63,6 +63,7 @@ _CUE_KEYS = (
     "doubts",
     "quiets",
     "quiets-only",
+    "spares",
     "present",
     "own-news",
     "ends-alarms",
@@ -371,6 +372,9 @@ class LanguageReader(NodeReader):
             quiets_only = self.text_list(fields, "quiets-only", item, label, required=False)
             if quiets_only and not quiets:
                 self.problem(fields["quiets-only"], f"{label}: 'quiets-only' needs 'quiets'")
+            spares = self.text_list(fields, "spares", item, label, required=False)
+            if spares and not quiets:
+                self.problem(fields["spares"], f"{label}: 'spares' needs 'quiets'")
             if cue_id is None:
                 continue
             if cue_id in self.cues:
@@ -397,6 +401,7 @@ class LanguageReader(NodeReader):
                 threshold=threshold,
                 quiets=quiets,
                 quiets_only=quiets_only,
+                spares=spares,
                 below=int(below) if below is not None else None,
                 says=self.text(fields, "says", item, label, required=False) or "",
                 with_topic=self.text(fields, "with-topic", item, label, required=False) or "",
@@ -544,13 +549,13 @@ class LanguageReader(NodeReader):
                     self.problems.append(
                         f"{cue.where}: cue '{cue.id}': speaks-of '{other}', which is no urgent cue"
                     )
-            for other in cue.quiets_only:
-                quieted = self.cues.get(other)
-                if quieted is None or not quieted.urgent:
-                    self.problems.append(
-                        f"{cue.where}: cue '{cue.id}': quiets-only '{other}',"
-                        " which is no urgent cue"
-                    )
+            for key, others in (("quiets-only", cue.quiets_only), ("spares", cue.spares)):
+                for other in others:
+                    quieted = self.cues.get(other)
+                    if quieted is None or not quieted.urgent:
+                        self.problems.append(
+                            f"{cue.where}: cue '{cue.id}': {key} '{other}', which is no urgent cue"
+                        )
             for other in cue.doubts:
                 doubted = self.cues.get(other)
                 if doubted is None or not doubted.urgent:

@@ -219,6 +219,7 @@ class Matcher:
         clauses: list[set[str]] = []
         sizes: list[int] = []
         quiet_sentence: list[bool] = []
+        spared_sentence: list[frozenset[str]] = []
         silent_sentence: list[bool] = []
         for sentence in self._sentence_end.split(text):
             parts = [c for c in _CLAUSE_END.split(sentence) if c.strip(" .!?;")]
@@ -232,10 +233,12 @@ class Matcher:
             if overridden:
                 fired_parts = [fired - overridden for fired in fired_parts]
                 whole -= overridden
-            quiet = any(
-                self.cues.quiets_sentence(fired, [stem(w) for w in normalize(part).split()])
+            quieting_parts = [
+                fired
                 for part, fired in zip(parts, fired_parts, strict=True)
-            )
+                if self.cues.quiets_sentence(fired, [stem(w) for w in normalize(part).split()])
+            ]
+            quiet = bool(quieting_parts)
             # Whose red flag it is may be told across clauses too ("my sister is on
             # mycophenolate and had a high temperature").
             silent = any(map(self.cues.silences_sentence, (*fired_parts, whole)))
@@ -248,14 +251,20 @@ class Matcher:
             clauses.extend(fired_parts)
             sizes.extend(len(part.split()) for part in parts)
             quiet_sentence.extend([quiet] * len(parts))
+            spared_sentence.extend([self.cues.spared(set().union(*quieting_parts))] * len(parts))
             silent_sentence.extend([silent] * len(parts))
         for i, fired in enumerate(clauses):
             flags = fired & self.cues.tensed
             flags -= self.cues.quieted(fired, flags)
             if not flags:
                 continue
-            if silent_sentence[i] or (quiet_sentence[i] and not self.cues.present(fired)):
+            if silent_sentence[i]:
                 continue
+            if quiet_sentence[i] and not self.cues.present(fired):
+                # "platelets 8 and my gums bled, stopped now": the count is a reading.
+                flags &= spared_sentence[i]
+                if not flags:
+                    continue
             kept |= flags - self._resolved_after(clauses, sizes, i, flags)
         # A red flag told across sentences ("Platelet Count ....... 9 L") that no clause
         # or sentence says is past, over or not the patient's still counts.

@@ -373,6 +373,20 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
             "    quiets-only: [red-flag.fever]",
             "cue 'normal-temperature': 'quiets-only' needs 'quiets'",
         ),
+        (
+            "language.yaml",
+            "    spares: [count.platelets-low]",
+            "    spares: [count.platelets-low, greeting]",
+            "  - id: time.resolved",
+            "cue 'time.resolved': spares 'greeting', which is no urgent cue",
+        ),
+        (
+            "language.yaml",
+            "    quiets: always\n    spares: [count.platelets-low]",
+            "    spares: [count.platelets-low]",
+            "    spares: [count.platelets-low]",
+            "cue 'time.resolved': 'spares' needs 'quiets'",
+        ),
     ],
 )
 def test_a_bad_word_forms_group_or_learned_cue_is_named_with_its_line(

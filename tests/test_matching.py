@@ -623,3 +623,27 @@ def test_messages_in_scripts_without_spaces_are_foreign(
     matcher: Matcher, question: str, foreign: bool
 ) -> None:
     assert matcher.match(question).foreign is foreign
+
+
+@pytest.mark.parametrize(
+    ("question", "cue"),
+    [
+        # "stopped now" tells the bleed as over, never the count told with it.
+        ("platelets 8 and my gums bled but it's stopped now", "count.platelets-low"),
+        ("plats 14 bit of a nosebleed earlier, stopped now", "count.platelets-low"),
+        # Blood vomited is a red flag now, though it has stopped.
+        (
+            "my dad threw up blood once but it's stopped now, he's on azathioprine",
+            "red-flag.blood-passed",
+        ),
+    ],
+)
+def test_a_red_flag_that_stopping_does_not_end(matcher: Matcher, question: str, cue: str) -> None:
+    match = matcher.match(question)
+    assert cue in match.cues
+    assert match.urgent is True
+
+
+def test_a_count_told_as_past_and_risen_stays_quiet(matcher: Matcher) -> None:
+    match = matcher.match("platelets 9 two months ago but now 80, fine now")
+    assert match.urgent is False
