@@ -396,6 +396,16 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             False,
         ),
         (["plt 8", "typo. 88. up from 61. on MMF"], "count.platelets-low", False),
+        # ...and so does one that says a clinician has since seen it (seen-and-cleared).
+        (
+            [
+                "black poo this morning, on cellcept",
+                "nurse rang back, it's the iron tablets the GP started last week, they checked"
+                " my Hb today and it's fine. Does iron interfere with mycophenolate?",
+            ],
+            "red-flag.blood-in-output",
+            False,
+        ),
         # ...but a correction that lowers the count is read as the new count.
         (
             ["on dapsone, platelets 90 this morning", "sorry the phone wrote 90, I meant 9"],
