@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from rapidfuzz.distance import Levenshtein
+
 from bot.cues import CueReader, marked_runs
 from bot.drug_names import DrugNameIndex
 from bot.knowledge import KnowledgeBase
@@ -383,6 +385,20 @@ class Matcher:
             w if used[i] or other[i] else stem(self.phrase_index.correct(w))
             for i, w in enumerate(words)
         ]
+        for i, w in enumerate(words):
+            # "sirolimis and ibuprofin for my back": a misspelt name we do not cover
+            # reads as the name the entries spell ("ibuprofen"), never as another word.
+            spelt = self.phrase_index.correct(w) if other[i] else w
+            # One letter off only: "prednisolone" is a name of its own, not "prednisone".
+            known = (
+                self.drug_names.other_names.get((spelt,))
+                if spelt != w and Levenshtein.distance(spelt, w) == 1
+                else None
+            )
+            if known is not None:
+                corrected[i] = stem(spelt)
+                typed = self.drug_names.other_names.get((w,))
+                others = [known if name == typed else name for name in others]
         # Words that are neither ours, nor English, nor a typo of English: a name we do
         # not know. Right after "on", "taking"... it is surely a medicine.
         unknown: list[str] = []

@@ -664,10 +664,15 @@ def test_a_follow_up_the_bot_cannot_read_gets_the_chat_drug_under_not_sure(
 @pytest.mark.parametrize(
     ("question", "opening"),
     [
-        # What the message's cues say opens the reply in English only.
+        # What to do now opens the reply in English only: the learned backstop hears a
+        # pregnancy told on the medicine, as it does in English.
         (
             "estoy embarazada de 8 semanas y tomo sirolimus",
-            "If you are pregnant, please do not stop",
+            "Contact your doctor now, or call emergency services if it is severe.",
+        ),
+        (
+            "Me he tomado la ciclosporina dos veces esta mañana sin darme cuenta. ¿Qué hago?",
+            "Contact your doctor now, or call emergency services if it is severe.",
         ),
         # What to do now about a count the message shows in its own language.
         ("Meine Blutplättchen sind 7. Ich nehme Dapson.", "Contact your haematology team today"),

@@ -647,3 +647,21 @@ def test_a_red_flag_that_stopping_does_not_end(matcher: Matcher, question: str, 
 def test_a_count_told_as_past_and_risen_stays_quiet(matcher: Matcher) -> None:
     match = matcher.match("platelets 9 two months ago but now 80, fine now")
     assert match.urgent is False
+
+
+@pytest.mark.parametrize(
+    ("question", "others"),
+    [
+        # A name we do not cover, one letter off, reads as the name the entries spell.
+        ("sirolimis and ibuprofin for my back ok", ("ibuprofen",)),
+        # A name of its own is never read as another one.
+        (
+            "dexamethasone pulses vs prednisolone, which is better for ITP",
+            ("dexamethasone", "prednisolone"),
+        ),
+    ],
+)
+def test_a_misspelt_name_we_do_not_cover(
+    matcher: Matcher, question: str, others: tuple[str, ...]
+) -> None:
+    assert matcher.match(question).other_drugs == others
