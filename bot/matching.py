@@ -304,6 +304,20 @@ class Matcher:
         )
         return (fired & self.cues.clause_cues) | patterns
 
+    def _says_more_than_names(self, words: tuple[str, ...]) -> bool:
+        """Return True when a word of the message is more than a name or an everyday word.
+
+        "I'm on dapsone for ITP", "my consultant wants to start me on imuran, what do I
+        need to know": only names, overview and common words, which no learned model can
+        read an emergency or a topic from.
+        """
+        return any(
+            w not in self._overview_words
+            and w not in self._common_words
+            and w not in self._name_words
+            for w in words
+        )
+
     def _learned_topic(self, text: str, word_count: int) -> tuple[str, ...]:
         """Return the topic the learned models hold ``text`` asks about, if sure enough."""
         if not self.topic_models:
@@ -504,11 +518,14 @@ class Matcher:
             # It does speak in another language: most of what it catches there the rules
             # miss ("Me he tomado la ciclosporina dos veces esta mañana"): on five stored
             # sets, silencing it there lost more red flags than false alarms it saved.
+            # Nor where the message is only names and everyday words ("I'm on dapsone
+            # for ITP"): nothing in it can tell an emergency.
             backstop = (
                 cue_id not in self.exclusive
                 and not fired & (self.cues.ends_alarms | self.cues.sentence_quieting)
                 and _COUNT_READ not in fired
                 and not named_flags - fired
+                and self._says_more_than_names(words)
             )
             if backstop and not (fired | dropped) & self.cues.urgent and model.hears(text):
                 fired.add(cue_id)
@@ -547,12 +564,7 @@ class Matcher:
             and not fired & (self.cues.urgent | {"dose"})
             # "my consultant wants to start me on imuran, what do I need to know": the
             # overview's words ask for the overview, which answers them.
-            and any(
-                w not in self._overview_words
-                and w not in self._common_words
-                and w not in self._name_words
-                for w in words
-            )
+            and self._says_more_than_names(words)
         ):
             topics = self._learned_topic(text, len(words))
         if len(asked) > 1:

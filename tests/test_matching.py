@@ -665,3 +665,10 @@ def test_a_misspelt_name_we_do_not_cover(
     matcher: Matcher, question: str, others: tuple[str, ...]
 ) -> None:
     assert matcher.match(question).other_drugs == others
+
+
+@pytest.mark.parametrize("question", ["I'm on dapsone for ITP", "my mum is on imuran for her itp"])
+def test_names_and_everyday_words_tell_no_emergency(matcher: Matcher, question: str) -> None:
+    match = matcher.match(question)
+    assert "emergency-told" not in match.cues
+    assert match.urgent is False
