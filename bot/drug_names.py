@@ -272,6 +272,17 @@ class DrugNameIndex:
         name = self._tails.get(word[1:]) if len(word) >= 6 else None
         return (name, 1, 0) if name is not None else None
 
+    def respelt(self, word: str, spelt: str) -> tuple[str, str] | None:
+        """Return ``spelt`` and the name it is, when ``word`` is a name we do not cover misspelt.
+
+        "ibuprofin" spelt "ibuprofen": one letter off only, so "prednisolone", a name of
+        its own, is never read as "prednisone".
+        """
+        name = self.other_names.get((spelt,))
+        if name is None or spelt == word or Levenshtein.distance(spelt, word) != 1:
+            return None
+        return spelt, name
+
     def is_unknown(self, word: str, corrected: str) -> bool:
         """Return True for a word that is neither ours, nor English, nor a typo of English."""
         if not 4 <= len(word) <= LONGEST_WORD or not word.isalpha():

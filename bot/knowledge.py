@@ -155,6 +155,11 @@ class Alert:
     """What the reply opens with instead when one of ``together`` fired too; their own
     alerts are left out."""
 
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every text this alert may open a reply with."""
+        return (self.entry,) if self.together_entry is None else (self.entry, self.together_entry)
+
 
 @dataclass(frozen=True)
 class Drug:
@@ -214,8 +219,7 @@ class KnowledgeBase:
                     *self.entries(),
                     self.caution,
                     self.urgent,
-                    *(a.entry for a in self.alerts),
-                    *(a.together_entry for a in self.alerts if a.together_entry is not None),
+                    *(e for a in self.alerts for e in a.entries),
                 )
             },
         )

@@ -15,8 +15,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from rapidfuzz.distance import Levenshtein
-
 from bot.cues import CueReader, marked_runs
 from bot.drug_names import DrugNameIndex
 from bot.knowledge import KnowledgeBase
@@ -402,14 +400,9 @@ class Matcher:
         for i, w in enumerate(words):
             # "sirolimis and ibuprofin for my back": a misspelt name we do not cover
             # reads as the name the entries spell ("ibuprofen"), never as another word.
-            spelt = self.phrase_index.correct(w) if other[i] else w
-            # One letter off only: "prednisolone" is a name of its own, not "prednisone".
-            known = (
-                self.drug_names.other_names.get((spelt,))
-                if spelt != w and Levenshtein.distance(spelt, w) == 1
-                else None
-            )
-            if known is not None:
+            respelt = self.drug_names.respelt(w, self.phrase_index.correct(w)) if other[i] else None
+            if respelt is not None:
+                spelt, known = respelt
                 corrected[i] = stem(spelt)
                 typed = self.drug_names.other_names.get((w,))
                 others = [known if name == typed else name for name in others]

@@ -62,8 +62,7 @@ def review_knowledge(kb: KnowledgeBase, today: date | None = None) -> tuple[str,
         *kb.entries(),
         kb.caution,
         kb.urgent,
-        *(a.entry for a in kb.alerts),
-        *(a.together_entry for a in kb.alerts if a.together_entry is not None),
+        *(e for a in kb.alerts for e in a.entries),
     )
     advice = tuple(f"{normalize(o)} " for o in kb.language.advice_openings)
 
