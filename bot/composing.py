@@ -196,6 +196,8 @@ _ADDED_DRUG = "added-drug"
 _BARE_COUNT = "bare-count"
 # "what happens if you double dose", then "asking because I just did": a cue id.
 _IT_HAPPENED = "it-happened"
+# "take tonight's one with the morning one", "double up": more at once than prescribed (a cue id).
+_MORE_THAN_PRESCRIBED = "more-than-prescribed"
 # The last number of a message, with what comes before it.
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+(?:[.,]\d+)?)(?!.*\d)", re.S)
 # A number after count talk's words, as a folded message writes it ("45k", "11 000"),
@@ -395,6 +397,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         and (
             asked_nothing
             or match.dose
+            or _MORE_THAN_PRESCRIBED in match.cues
             or "retracted" in match.cues
             or not (
                 match.drugs
@@ -406,7 +409,8 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         )
     ):
         # "she's been self harming again", then "what should I do", "how many would it
-        # take", "forget I said that" or "I just want to know for safety": the crisis
+        # take", "can I take two tomorrow", "forget I said that" or "I just want to know
+        # for safety": the crisis
         # reply again, never a cold "not covered", a dose refusal or "which medicine?".
         # A red flag or count told now ("my platelets are 8") opens it: what to do now.
         flags = tuple(sorted(match.cues & folded.urgent))
