@@ -143,6 +143,7 @@ class CueReader:
         )
         # Cues the engine reads by id to tell which drug a message is about.
         self._switch = _patterns_of(language, "switch")
+        self._switched_off_ours = _patterns_of(language, "switched-off-ours")
         self._moved_on = _patterns_of(language, "moved-on")
         self._next_question = _patterns_of(language, "next-question")
         self._moved_to_first = _patterns_of(language, "moved-to-first")
@@ -494,10 +495,16 @@ class CueReader:
         # after the romiplostim shots stopped working" tells the drug we do not cover as
         # the one before, and only the words after its name say so.
         rest = " ".join(words[covered[0] + 1 :])
+        # "I'm on sirolimus and my GP just started me on clarithromycin": the covered drug
+        # told as taken now, only words that say it was left (cue ``switched-off-ours``)
+        # make the other one a switch; "started me on" adds it.
+        ours_before = " ".join(words[max(0, covered[0] - _SWITCH_WINDOW) : covered[0]])
+        taken_now = any(p.search(ours_before) for p in self._on_it_now)
+        switch = self._switched_off_ours if taken_now else self._switch
         return (
             named_twice
             or from_to
-            or any(m.start() < len(between) for p in self._switch for m in p.finditer(rest))
+            or any(m.start() < len(between) for p in switch for m in p.finditer(rest))
         )
 
     def likens_to_ours(
