@@ -52,9 +52,10 @@ ROLE_NAMES = (
     "class-wide",
     "class-risks",
     "background",
+    "calm-topics",
 )
 #: The roles that name a list of topic ids rather than one.
-LIST_ROLES = ("listing", "class-wide", "class-risks", "background")
+LIST_ROLES = ("listing", "class-wide", "class-risks", "background", "calm-topics")
 
 
 @dataclass(frozen=True)
@@ -203,9 +204,12 @@ class Roles:
     class_wide: tuple[str, ...] = ()
     class_risks: tuple[str, ...] = ()
     background: tuple[str, ...] = ()
+    calm_topics: tuple[str, ...] = ()
     """Topics that describe the drug, never answer "does it cause X" (what it is used for)."""
     """Class-wide entries on risks: "can cellcept cause cancer" is answered there."""
     """Topics whose class-wide entry follows a drug's own entry (vaccines...)."""
+    """Topics asked without telling an emergency ("op in 3 weeks", "positive pregnancy
+    test"): the learned emergency backstop stays silent on a message asking one."""
 
 
 @dataclass(frozen=True)

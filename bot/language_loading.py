@@ -604,6 +604,7 @@ class LanguageReader(NodeReader):
                 class_wide=role["class-wide"],
                 class_risks=role["class-risks"],
                 background=role["background"],
+                calm_topics=role["calm-topics"],
             ),
             learned=tuple(self.learned.values()),
             learned_topics=self.learned_topics,

@@ -316,6 +316,13 @@ class Matcher:
             for w in words
         )
 
+    def _asks_calm_topic(self, scores: dict[tuple[str, str], int]) -> bool:
+        """Return True when a topic phrase of the message names a calm topic (an operation)."""
+        calm = self.language.roles.calm_topics
+        return any(
+            key.split(".", 1)[-1] in calm for kind, key in scores if kind in ("topic", "entry")
+        )
+
     def _learned_topic(self, text: str, word_count: int) -> tuple[str, ...]:
         """Return the topic the learned models hold ``text`` asks about, if sure enough."""
         if not self.topic_models:
@@ -512,13 +519,16 @@ class Matcher:
             # miss ("Me he tomado la ciclosporina dos veces esta mañana"): on five stored
             # sets, silencing it there lost more red flags than false alarms it saved.
             # Nor where the message is only names and everyday words ("I'm on dapsone
-            # for ITP"): nothing in it can tell an emergency.
+            # for ITP"): nothing in it can tell an emergency. Nor where it asks a topic
+            # the roles call calm ("op in 3 weeks, I'm on cellcept", "positive pregnancy
+            # test"): the rules read any red flag told with it.
             backstop = (
                 cue_id not in self.exclusive
                 and not fired & (self.cues.ends_alarms | self.cues.sentence_quieting)
                 and _COUNT_READ not in fired
                 and not named_flags - fired
                 and self._says_more_than_names(words)
+                and not self._asks_calm_topic(scores)
             )
             if backstop and not (fired | dropped) & self.cues.urgent and model.hears(text):
                 fired.add(cue_id)
