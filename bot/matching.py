@@ -54,6 +54,35 @@ _LIST_ITEM_WORDS = 3
 _CLAUSE_END = re.compile(r",|\bcomma\b|\bbut\b|\band\b|\bthough\b", re.IGNORECASE)
 
 
+#: The units a number said in words ends with after its tens ("twenty eight").
+_UNITS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+
+
+def _joined_numbers(typed: list[str], shorthand: dict[str, str]) -> list[str]:
+    """Return the words with their shorthand read, a number said in words as one number.
+
+    "platelets twenty eight" (voice typing) is the count 28, never 20 then 8: the tens
+    a shorthand entry reads as a number ("twenty": "20") and the units word after it
+    join. Digits typed apart ("20 8") stay apart.
+    """
+    words = [shorthand.get(w, w) for w in typed]
+    joined: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        tens = not typed[i].isdigit() and len(word) == 2 and word.endswith("0") and word[0] != "0"
+        if tens and i + 1 < len(typed) and typed[i + 1] in _UNITS:
+            joined.append(word[0] + _UNITS[typed[i + 1]])
+            i += 2
+            continue
+        joined.append(word)
+        i += 1
+    return joined
+
+
 #: A platelet count read from the message, at any level (a cue id).
 _COUNT_READ = "count.reported"
 
@@ -384,9 +413,9 @@ class Matcher:
         Returns:
             The drugs, topics and cues found in it.
         """
+        typed = normalize(text).split()[:_MAX_WORDS]
         normalized = " ".join(
-            self.drug_names.unglue(self._shorthand.get(w, w))
-            for w in normalize(text).split()[:_MAX_WORDS]
+            self.drug_names.unglue(w) for w in _joined_numbers(typed, self._shorthand)
         )
         words = tuple(stem(w) for w in normalized.split())
         if not words:
