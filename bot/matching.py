@@ -413,9 +413,9 @@ class Matcher:
         Returns:
             The drugs, topics and cues found in it.
         """
-        typed = normalize(text).split()[:_MAX_WORDS]
+        said = normalize(text).split()[:_MAX_WORDS]
         normalized = " ".join(
-            self.drug_names.unglue(w) for w in _joined_numbers(typed, self._shorthand)
+            self.drug_names.unglue(w) for w in _joined_numbers(said, self._shorthand)
         )
         words = tuple(stem(w) for w in normalized.split())
         if not words:
