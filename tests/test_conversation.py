@@ -522,6 +522,35 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             "red-flag.blood-in-output",
             False,
         ),
+        # Help in hand (cue help-in-hand) ends the alarm, a count's too ...
+        (
+            [
+                "my son on dapsone has had a nosebleed for 40 minutes and it won't stop",
+                "ok I've rung the ward and they're seeing him at 4",
+                "can he still do PE tomorrow",
+            ],
+            "red-flag.prolonged-bleed",
+            False,
+        ),
+        (
+            [
+                "on sirolimus 2 months",
+                "bloods today plt 14",
+                "ok ive called them. do the tablets need the fridge?",
+            ],
+            "count.platelets-low",
+            False,
+        ),
+        # ... but help not reached does not.
+        (
+            [
+                "temp 38.9 on cellcept",
+                "called 111, still waiting, temp still 39",
+                "can I take paracetamol",
+            ],
+            "red-flag.fever",
+            True,
+        ),
     ],
 )
 def test_what_to_do_now_across_turns(
@@ -551,6 +580,21 @@ def test_a_crisis_repeated_for_a_question_it_cannot_answer_still_opens_later_rep
     crisis_opening = render_plain(knowledge.answer("i want to die", None)).split("\n")[0]
     assert render_plain(reply).startswith(crisis_opening)
     assert reply.drugs == ("azathioprine",)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "can I take my evening ciclosporin together with the morning one",
+        "anyway, can I take 2 dapsone tomorrow if I miss one today",
+    ],
+)
+def test_taking_more_at_once_after_a_crisis_gets_the_crisis_reply_alone(
+    knowledge: LoadedKnowledge, question: str
+) -> None:
+    reply, _memory = _talk(knowledge, ["I just want to go to sleep and not wake up", question])
+    assert reply.kind == "crisis"
+    assert reply.drugs == ()
 
 
 def test_a_low_count_told_after_a_crisis_opens_the_crisis_reply(

@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from bot.composing import answer_question
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher, match_question, normalize
 
@@ -667,8 +668,58 @@ def test_a_misspelt_name_we_do_not_cover(
     assert matcher.match(question).other_drugs == others
 
 
-@pytest.mark.parametrize("question", ["I'm on dapsone for ITP", "my mum is on imuran for her itp"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I'm on dapsone for ITP",
+        "my mum is on imuran for her itp",
+        # A calm topic asked (roles: calm-topics): an operation, a pregnancy test.
+        "op in 3 weeks, i'm on cellcept",
+        "positive pregnancy test this morning, on imuran",
+        # A run of counts is a count read, whatever its level.
+        "im on month 2 and my plt went 35, 50, 72",
+    ],
+)
 def test_names_and_everyday_words_tell_no_emergency(matcher: Matcher, question: str) -> None:
     match = matcher.match(question)
     assert "emergency-told" not in match.cues
     assert match.urgent is False
+
+
+@pytest.mark.parametrize(
+    ("question", "low"),
+    [
+        # A number said in words is one number: 28, never 20 then 8.
+        ("platelets twenty eight voice typing on mycophenolate", False),
+        ("platelets nineteen today on imuran", True),
+        ("platelets twenty one, on dapsone", False),
+        # Digits typed apart stay apart.
+        ("count went 35, 20, 9 on imuran", True),
+    ],
+)
+def test_a_number_said_in_words_is_one_count(matcher: Matcher, question: str, low: bool) -> None:
+    assert ("count.platelets-low" in matcher.match(question).cues) is low
+
+
+@pytest.mark.parametrize(
+    ("question", "drugs", "others"),
+    [
+        # Ours told as taken now: "started me on" adds the other drug.
+        (
+            "im on sirolimus and my GP just started me on clarithromycin for a chest infection",
+            ("sirolimus",),
+            ("clarithromycin",),
+        ),
+        # Words that say ours was left make it a switch.
+        ("im on imuran but theyre switching me to tacrolimus, side effects?", (), ("tacrolimus",)),
+    ],
+)
+def test_a_drug_added_to_ours_is_no_switch(
+    kb: KnowledgeBase,
+    matcher: Matcher,
+    question: str,
+    drugs: tuple[str, ...],
+    others: tuple[str, ...],
+) -> None:
+    assert answer_question(kb, matcher, question).drugs == drugs
+    assert matcher.match(question).other_drugs == others
