@@ -85,17 +85,29 @@ def test_a_pattern_that_does_not_compile_is_an_error(folder: Path) -> None:
     assert problem.startswith(f"{path}:{line}: cue 'thanks': pattern does not compile: ")
 
 
-def test_a_role_naming_a_missing_topic_fails(folder: Path) -> None:
-    path, text = rewrite(
-        folder,
-        "immunosuppressants.yaml",
-        "  side-effects: side-effects ",
-        "  side-effects: side-efects ",
-    )
-    line = next(
-        n for n, got in enumerate(text.splitlines(), 1) if got.startswith("  side-effects: ")
-    )
-    assert problems(folder) == (f"{path}:{line}: role 'side-effects': unknown topic 'side-efects'",)
+@pytest.mark.parametrize(
+    ("old", "new", "role", "unknown"),
+    [
+        (
+            "  side-effects: side-effects ",
+            "  side-effects: side-efects ",
+            "side-effects",
+            "side-efects",
+        ),
+        (
+            "  calm-topics: [surgery-and-dental,",
+            "  calm-topics: [surgery-and-dentist,",
+            "calm-topics",
+            "surgery-and-dentist",
+        ),
+    ],
+)
+def test_a_role_naming_a_missing_topic_fails(
+    folder: Path, old: str, new: str, role: str, unknown: str
+) -> None:
+    path, text = rewrite(folder, "immunosuppressants.yaml", old, new)
+    line = next(n for n, got in enumerate(text.splitlines(), 1) if got.startswith(new))
+    assert problems(folder) == (f"{path}:{line}: role '{role}': unknown topic '{unknown}'",)
 
 
 def test_an_alert_for_a_cue_that_does_not_exist_fails(folder: Path) -> None:
