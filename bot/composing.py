@@ -397,20 +397,16 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         and (
             asked_nothing
             or match.dose
+            or match.thanks
+            or match.greeting
             or _MORE_THAN_PRESCRIBED in match.cues
             or "retracted" in match.cues
-            or not (
-                match.drugs
-                or match.other_drugs
-                or match.follow_up
-                or match.greeting
-                or match.thanks
-            )
+            or not (match.drugs or match.other_drugs or match.follow_up)
         )
     ):
         # "she's been self harming again", then "what should I do", "how many would it
-        # take", "can I take two tomorrow", "forget I said that" or "I just want to know
-        # for safety": the crisis
+        # take", "can I take two tomorrow", "ok thanks" (never a cheery "You're welcome!"),
+        # "forget I said that" or "I just want to know for safety": the crisis
         # reply again, never a cold "not covered", a dose refusal or "which medicine?".
         # A red flag or count told now ("my platelets are 8") opens it: what to do now.
         flags = tuple(sorted(match.cues & folded.urgent))

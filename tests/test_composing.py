@@ -458,8 +458,10 @@ def test_a_crisis_earlier_in_the_chat_is_repeated_for_a_turn_with_nothing_new(
     again = ask(kb, matcher, "what should I do", crisis.context)
     assert again.kind == "crisis"
     assert again.notices == crisis.notices
+    # "thank you" too: never "You're welcome!" and a menu under the crisis reply.
     thanks = ask(kb, matcher, "thank you", crisis.context)
-    assert thanks.kind == "greeting"
+    assert thanks.kind == "crisis"
+    assert thanks.notices == crisis.notices
     # Asked about a lethal amount, then "only for safety": no "which medicine?".
     lethal = ask(kb, matcher, "how many imuran tablets would be fatal")
     assert lethal.kind == "crisis"

@@ -587,9 +587,11 @@ def test_a_crisis_repeated_for_a_question_it_cannot_answer_still_opens_later_rep
     [
         "can I take my evening ciclosporin together with the morning one",
         "anyway, can I take 2 dapsone tomorrow if I miss one today",
+        # Thanks after a crisis: never a cheery "You're welcome!" and a menu.
+        "ok thanks",
     ],
 )
-def test_taking_more_at_once_after_a_crisis_gets_the_crisis_reply_alone(
+def test_more_at_once_or_thanks_after_a_crisis_gets_the_crisis_reply_alone(
     knowledge: LoadedKnowledge, question: str
 ) -> None:
     reply, _memory = _talk(knowledge, ["I just want to go to sleep and not wake up", question])
