@@ -202,12 +202,12 @@ class Roles:
     class_overview: str
     listing: tuple[str, ...]
     class_wide: tuple[str, ...] = ()
-    class_risks: tuple[str, ...] = ()
-    background: tuple[str, ...] = ()
-    calm_topics: tuple[str, ...] = ()
-    """Topics that describe the drug, never answer "does it cause X" (what it is used for)."""
-    """Class-wide entries on risks: "can cellcept cause cancer" is answered there."""
     """Topics whose class-wide entry follows a drug's own entry (vaccines...)."""
+    class_risks: tuple[str, ...] = ()
+    """Class-wide entries on risks: "can cellcept cause cancer" is answered there."""
+    background: tuple[str, ...] = ()
+    """Topics that describe the drug, never answer "does it cause X" (what it is used for)."""
+    calm_topics: tuple[str, ...] = ()
     """Topics asked without telling an emergency ("op in 3 weeks", "positive pregnancy
     test"): the learned emergency backstop stays silent on a message asking one."""
 

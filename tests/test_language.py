@@ -41,6 +41,11 @@ def rewrite(folder: Path, name: str, old: str, new: str) -> tuple[Path, str]:
     return path, text
 
 
+def line_starting(text: str, start: str) -> int:
+    """Return the number of the first line of ``text`` that starts with ``start``."""
+    return next(n for n, got in enumerate(text.splitlines(), start=1) if got.startswith(start))
+
+
 def problems(folder: Path) -> tuple[str, ...]:
     with pytest.raises(KnowledgeError) as info:
         LoadedKnowledge.load(folder)
@@ -106,7 +111,7 @@ def test_a_role_naming_a_missing_topic_fails(
     folder: Path, old: str, new: str, role: str, unknown: str
 ) -> None:
     path, text = rewrite(folder, "immunosuppressants.yaml", old, new)
-    line = next(n for n, got in enumerate(text.splitlines(), 1) if got.startswith(new))
+    line = line_starting(text, new)
     assert problems(folder) == (f"{path}:{line}: role '{role}': unknown topic '{unknown}'",)
 
 
@@ -466,8 +471,7 @@ def test_a_bad_word_class_is_named_with_its_line(
 ) -> None:
     path, text = rewrite(folder, "language.yaml", old, new)
     # The line starts with ``at``; the rest of it is the long list or pattern.
-    line = next(n for n, got in enumerate(text.splitlines(), start=1) if got.startswith(at))
-    assert f"{path}:{line}: {message}" in problems(folder)
+    assert f"{path}:{line_starting(text, at)}: {message}" in problems(folder)
 
 
 def test_a_word_added_to_a_class_counts_in_every_pattern_that_names_it(
