@@ -48,7 +48,7 @@ def run_bot(
         capture_output=True,
         text=True,
         env=child_env,
-        timeout=60,
+        timeout=300,  # bounds only a failing run: a cold load took 40 s on slow machines
         check=False,
     )
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot import live as live_module
 from bot.changes import diff_knowledge
+from bot.cue_examples import cue_example_problems
 from bot.knowledge import DEFAULT_KNOWLEDGE_PATH, KnowledgeError, load_knowledge
 from bot.live import LiveKnowledge, LoadedKnowledge
 from bot.matching import Matcher
@@ -206,6 +208,29 @@ def test_a_reload_with_a_broken_example_changes_nothing(folder: Path) -> None:
         live.reload()
     assert live.current is before
     assert "greeting" in {c.id for c in live.current.kb.language.cues}
+
+
+def test_the_examples_of_the_same_bytes_run_once_and_a_failure_is_not_remembered(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[int] = []
+
+    def counted(matcher: Matcher) -> list[str]:
+        checked.append(1)
+        return cue_example_problems(matcher)
+
+    monkeypatch.setattr(live_module, "cue_example_problems", counted)
+    greeting_example = '      - "good evening"\n'
+    rewrite(folder, "language.yaml", GREETING_EXAMPLES, GREETING_EXAMPLES + greeting_example)
+    LoadedKnowledge.load(folder)
+    LoadedKnowledge.load(folder)
+    assert len(checked) == 1
+    broken = GREETING_EXAMPLES + greeting_example + '      - "zzz nothing"\n'
+    rewrite(folder, "language.yaml", GREETING_EXAMPLES + greeting_example, broken)
+    for _ in range(2):
+        with pytest.raises(KnowledgeError):
+            LoadedKnowledge.load(folder)
+    assert len(checked) == 3
 
 
 # The crisis cue's threshold, told apart from other cues' by the comment above it.

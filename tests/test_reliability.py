@@ -34,6 +34,7 @@ from bot.live import LiveKnowledge
 from bot.settings import Settings
 from bot.telegram_app import FLOOD_NOTICE, BotHandlers, _reload_on_signal, build_application
 from tests import fake_bot_api
+from tests.conftest import E2E_WAIT as WAIT
 from tests.conftest import barrier, wait_delivered
 from tests.fake_bot_api import ApiCall, FakeBotApi
 
@@ -42,7 +43,6 @@ KNOWLEDGE_SOURCE = ROOT / "knowledge" / "immunosuppressants.yaml"
 USER = 1001
 OTHER_USER = 2002
 ADMIN = 777
-WAIT = 15.0
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 
 #: Three questions whose answers are told apart by how they begin.

@@ -27,6 +27,7 @@ from telegram.ext import Application
 from bot.live import LiveKnowledge
 from bot.settings import Settings
 from bot.telegram_app import COMMANDS, build_application
+from tests.conftest import E2E_WAIT as WAIT
 from tests.conftest import barrier, wait_delivered
 from tests.fake_bot_api import DEFAULT_USER_ID, ApiCall, FakeBotApi, JSONDict
 
@@ -34,9 +35,6 @@ KNOWLEDGE_SOURCE = Path(__file__).resolve().parent.parent / "knowledge" / "immun
 USER = DEFAULT_USER_ID
 OTHER_USER = 2002
 ADMIN = 777
-# A harness timeout, not a speed target: an admin's preview loads and validates the whole
-# knowledge (every cue example), some seconds on a busy shared machine.
-WAIT = 30.0
 
 DRUGS = {
     "azathioprine": "Azathioprine",

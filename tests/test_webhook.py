@@ -34,12 +34,12 @@ from bot.webhook import (
     WebhookServer,
     serve_webhook,
 )
+from tests.conftest import E2E_WAIT as WAIT
 from tests.conftest import wait_delivered
 from tests.fake_bot_api import ApiCall, FakeBotApi
 
 SECRET = "s3cret_Token-for-tests"
 PATH = "telegram/hook"
-WAIT = 10.0
 GOOD_CHAT = 4242
 #: Refused requests carry an update for this chat: a reply to it means it got in.
 INTRUDER_CHAT = 6666
