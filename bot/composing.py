@@ -867,8 +867,9 @@ class _Folded:
     tensed: frozenset[str]
     """Red flags that time and negation quiet (not a swallowed tablet, not a crisis)."""
     lasting: frozenset[str]
-    """Red flags that time does not quiet (a contact, a swallowed tablet; not a crisis,
-    which the chat keeps apart): they stand over the chat's next questions."""
+    """Red flags that time does not quiet (a contact, a swallowed tablet, an extra dose;
+    not a crisis, which the chat keeps apart): they stand over the chat's next questions
+    ("she seems ok, should I ring someone")."""
     plain_words: frozenset[str]
     """Words that ask nothing of their own: everyday and overview words, the words of the
     cues' phrases and of the drugs' names (see ``_AnswerBuilder._unread``)."""
@@ -930,9 +931,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         overridden_by={c.id: c.overrides for c in kb.language.cues if c.overrides},
         tensed=frozenset(c.id for c in kb.language.cues if c.negatable and not c.timeless),
         lasting=frozenset(
-            c.id
-            for c in kb.language.cues
-            if c.urgent and c.negatable and c.timeless and "*" not in c.overrides
+            c.id for c in kb.language.cues if c.urgent and c.timeless and "*" not in c.overrides
         ),
         plain_words=_plain_words(kb),
         alert_topics=frozenset(t for a in kb.alerts for t in a.topics),

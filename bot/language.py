@@ -124,7 +124,8 @@ class Cue:
     """Its phrases match with any word swapped for another of the word's ``word-forms``
     group ("want to die" also finds "wanting to die", "take them all" "taking them all")."""
     timeless: bool = False
-    """The past does not quiet it (a crisis told as past still gets the crisis reply)."""
+    """The past does not quiet it (a crisis told as past still gets the crisis reply).
+    An urgent one stands over the chat's next questions until a turn takes it back."""
     foreign: bool = False
     """Counts only in a message in another language."""
     remembered: bool = False

@@ -359,6 +359,34 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             "poisoning.child",
             True,
         ),
+        # Thanks with a question asks: what to do now again, never "You're welcome!".
+        (
+            [
+                "my wife is on dapsone, her lips are grey and she's breathless",
+                "ok thanks what should i do now",
+            ],
+            "red-flag.breathing",
+            True,
+        ),
+        # So does an extra dose, asked about next ("should I ring someone")...
+        (
+            [
+                "my mum is 82 on imuran and she took her morning tablet twice",
+                "she seems ok, should i ring someone",
+            ],
+            "poisoning.extra-dose",
+            True,
+        ),
+        # ...until help is in hand.
+        (
+            [
+                "took my cellcept twice by mistake",
+                "rang the pharmacist, they said skip tonight's and carry on",
+                "can i have grapefruit with it",
+            ],
+            "poisoning.extra-dose",
+            False,
+        ),
         # ...until a turn says it never happened (a cue that overrides it).
         (
             [

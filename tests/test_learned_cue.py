@@ -123,6 +123,18 @@ def test_a_red_flag_told_as_happening_is_not_doubted(matcher: Matcher, message: 
     assert match.urgent
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Stopping a medicine "myself" is no crisis (learned-crisis.yaml, not).
+        "thinking about stopping my imuran myself, the nausea is bad",
+        "thinking about taking myself off sirolimus",
+    ],
+)
+def test_stopping_a_medicine_oneself_is_no_crisis(matcher: Matcher, message: str) -> None:
+    assert "crisis" not in matcher.match(message).cues
+
+
 def test_a_crisis_the_rules_read_says_nothing_else(matcher: Matcher) -> None:
     message = "i want to kill myself, and i took all my dapsone tablets"
     match = matcher.match(message)

@@ -292,6 +292,12 @@ def test_normalize(text: str, normalized: str) -> None:
         # A clause with news of its own does not make the knock before it past
         # (language.yaml, own-news).
         "hit my head hard on a cupboard door, count 25 last week, on mycophenolate",
+        # A bleed told with the question it comes with, or behind a fright's idiom.
+        "what can i take for heavy periods on sirolimus",
+        "my periods have been really heavy this month on cellcept, what can i take",
+        "i nearly died when my nose started pouring blood, its still going, on imuran",
+        # An infection a doctor treats now is still told to the patient's own team.
+        "on cellcept and being treated for bronchitis",
     ],
 )
 def test_red_flags_in_the_patients_own_words(matcher: Matcher, question: str) -> None:
@@ -309,6 +315,12 @@ def test_red_flags_in_the_patients_own_words(matcher: Matcher, question: str) ->
         "taking 40 5mg tablets",
         # ...while a clause that only tells the time still does.
         "hit my head on a cupboard door last week, on mycophenolate",
+        # A symptom had twice is no double dose; a habit of muddle is no stroke.
+        "had diarrhoea twice today on mycophenolate",
+        "my mum gets muddled, can she take imuran with food",
+        # A count in lakhs is a hundred thousand a lakh.
+        "my platelet count is 1 lakh, on dapsone",
+        "which one also helps prevent pneumonia",
     ],
 )
 def test_no_red_flag_where_there_is_none(matcher: Matcher, question: str) -> None:
