@@ -450,6 +450,19 @@ def test_a_second_name_that_is_no_second_medicine(
     assert "I can't tell" not in render_plain(answer)
 
 
+def test_thanks_after_an_alarm_gets_what_to_do_now_alone(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    alarm = ask(kb, matcher, "nosebleed for an hour and wont stop, on imuran")
+    assert alarm.urgent is not None
+    assert alarm.sections
+    thanks = ask(kb, matcher, "ok thanks", alarm.context)
+    assert (thanks.kind, thanks.urgent, thanks.sections) == ("answer", alarm.urgent, ())
+    # A red flag told as over leaves nothing to repeat: the thanks is answered.
+    over = ask(kb, matcher, "had a temp last week, fine now, on imuran")
+    assert ask(kb, matcher, "ok thanks", over.context).kind == "greeting"
+
+
 def test_a_crisis_earlier_in_the_chat_is_repeated_for_a_turn_with_nothing_new(
     kb: KnowledgeBase, matcher: Matcher
 ) -> None:

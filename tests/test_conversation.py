@@ -359,6 +359,12 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             "poisoning.child",
             True,
         ),
+        # Thanks after an alarm: what to do now again (test_composing: and it alone).
+        (
+            ["nosebleed for an hour and wont stop, on imuran", "ok thanks"],
+            "red-flag.bleeding",
+            True,
+        ),
         # Thanks with a question asks: what to do now again, never "You're welcome!".
         (
             [
