@@ -19,6 +19,9 @@ BARRIER_DATA = "e:barrier.none"
 #: one goes on as soon as the call arrives. An admin's upload is checked whole before
 #: its preview, which took 15 to 40 s on slow CI machines.
 E2E_WAIT = 120.0
+#: How long a bot started as its own process (``python -m bot run``) gets to poll: a cold
+#: start trains the learned cues and runs every cue example, 30 to 40 s on a slow machine.
+START_WAIT = 300.0
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,8 @@ import pytest
 
 from bot.delivery import late_notice
 from bot.inbox import Inbox, inbox_path_for, minimal_update
+from tests.conftest import E2E_WAIT as WAIT
+from tests.conftest import START_WAIT
 from tests.fake_bot_api import ApiCall, FakeBotApi
 from tests.test_reliability import QUESTIONS, answers, wait_until
 from tests.test_telegram_app import running_bot
@@ -48,9 +50,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CHAT_A = 3_101
 CHAT_B = 3_202
 SEVEN_HOURS = 7 * 3600
-#: Starting python -m bot (imports, knowledge) takes a second or two; CI is slower.
-START_WAIT = 60.0
-WAIT = 30.0
 
 
 def inbox_file(tmp_path: Path) -> Path:

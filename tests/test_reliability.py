@@ -35,7 +35,7 @@ from bot.settings import Settings
 from bot.telegram_app import FLOOD_NOTICE, BotHandlers, _reload_on_signal, build_application
 from tests import fake_bot_api
 from tests.conftest import E2E_WAIT as WAIT
-from tests.conftest import barrier, wait_delivered
+from tests.conftest import START_WAIT, barrier, wait_delivered
 from tests.fake_bot_api import ApiCall, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,7 +203,7 @@ async def test_load_every_question_answered_once_and_in_order(
             for chat in chats:
                 bot.server.push_message(asked[chat][round_], user_id=chat)
         total = 3 * LOAD_CHATS
-        await wait_until(lambda: len(bot.sends(mark)) >= total, timeout=45)
+        await wait_until(lambda: len(bot.sends(mark)) >= total)
         await asyncio.sleep(0.3)  # room for a duplicate to show up
         sends = bot.sends(mark)
         bot.assert_alive()
@@ -444,7 +444,7 @@ async def test_sigterm_stops_cleanly_without_losing_an_update(tmp_path: Path) ->
                 stderr=subprocess.STDOUT,
             )
             try:
-                await server.wait_for_async("getUpdates", timeout=30)
+                await server.wait_for_async("getUpdates", timeout=START_WAIT)
                 server.delay_next("sendMessage", 0.5, times=5)
                 chats = list(range(50_001, 50_006))
                 pushed = [server.push_message("imuran", user_id=chat) for chat in chats]
