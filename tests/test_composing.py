@@ -450,6 +450,14 @@ def test_a_second_name_that_is_no_second_medicine(
     assert "I can't tell" not in render_plain(answer)
 
 
+def test_a_question_about_the_crisis_lines_is_answered_not_taken_for_a_crisis(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    answer = ask(kb, matcher, "what's the Samaritans number? putting it on a poster for our group")
+    assert (answer.kind, answer.topics) == ("answer", ("general.crisis-lines",))
+    assert "116 123" in render_plain(answer)
+
+
 def test_thanks_after_an_alarm_gets_what_to_do_now_alone(
     kb: KnowledgeBase, matcher: Matcher
 ) -> None:

@@ -393,6 +393,23 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             "poisoning.extra-dose",
             False,
         ),
+        # Help already there or on its way ends an alarm too.
+        (
+            [
+                "on dapsone, temp 39 and shivering",
+                "went to urgent care, theyve got me on iv antibiotics, feeling better already",
+            ],
+            "red-flag.fever",
+            False,
+        ),
+        (
+            [
+                "my mum is on cellcept and her nose has been bleeding for an hour",
+                "we are in a&e now theyre looking after her. will they need to know",
+            ],
+            "red-flag.bleeding",
+            False,
+        ),
         # ...until a turn says it never happened (a cue that overrides it).
         (
             [

@@ -123,6 +123,10 @@ def test_a_red_flag_told_as_happening_is_not_doubted(matcher: Matcher, message: 
     assert match.urgent
 
 
+def test_tablets_saved_up_are_a_crisis(matcher: Matcher) -> None:
+    assert "crisis" in matcher.match("i have stockpiled my neoral capsules").cues
+
+
 @pytest.mark.parametrize(
     "message",
     [
@@ -174,8 +178,11 @@ def test_a_large_amount_swallowed_is_never_doubted(matcher: Matcher) -> None:
     message = "what would happen if somebody swallowed 60 neoral capsules. would it be quick"
     match = matcher.match(message)
 
-    assert "poisoning.large" in match.cues
+    # Heard as a crisis too ("would it be quick"), what to do now about the tablets
+    # opens the crisis reply (test_language: a red flag told with a crisis).
+    assert "poisoning.large" in match.cues | set(match.heard_with)
     assert match.urgent
+    assert "no-emergency-told" not in match.cues
 
 
 @pytest.mark.parametrize("message", ["imuran 0", "imuran 3 dapsone"])

@@ -298,6 +298,9 @@ def test_normalize(text: str, normalized: str) -> None:
         "i nearly died when my nose started pouring blood, its still going, on imuran",
         # An infection a doctor treats now is still told to the patient's own team.
         "on cellcept and being treated for bronchitis",
+        # A knock to the head in the words patients use.
+        "think i might have concussion, on sirolimus, plt 30",
+        "slipped on ice hit back of my head, on cellcept",
     ],
 )
 def test_red_flags_in_the_patients_own_words(matcher: Matcher, question: str) -> None:
