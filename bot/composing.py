@@ -385,7 +385,8 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # back ("he lives in Canada, haven't seen him": a cue that overrides it).
         # A question on the alarm's own subject keeps it too.
         standing &= folded.tensed | folded.lasting | _on_subject(kb, standing, match)
-    if standing and not (match.exclusive or match.greeting):
+    alarm_again = bool(standing) and not (match.exclusive or match.greeting)
+    if alarm_again:
         # "my daughter's friend has chickenpox", then "what should I do": what to do now
         # again, until a turn says it is over ("gone now").
         match = replace(match, cues=match.cues | standing, urgent=True)
@@ -414,7 +415,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # The crisis told before is still the chat's crisis (this turn's own cues,
         # "is the flu jab alright", have no crisis reply to repeat later).
         told_crisis = context.crisis
-    elif match.thanks and standing and not (match.exclusive or match.greeting):
+    elif match.thanks and alarm_again:
         # "ok thanks" after an alarm: what to do now again, alone; never a cheery
         # "You're welcome!" and a menu, nor the whole answer over again.
         thanked = _AnswerBuilder(kb, match)
