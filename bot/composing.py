@@ -79,8 +79,10 @@ class Context:
     strangers: tuple[str, ...] = ()
     """Drugs we do not cover that the chat is about: a follow-up is still about them."""
     count: str = ""
-    """The platelet count the chat told last ("90" of "plt 90 last week"): a bare number
-    told next is read as the count it came to ("today 41": a fall from 90)."""
+    """The blood result the chat told last ("90" of "plt 90 last week"): a bare number
+    told next is read as the result it came to ("today 41": a fall from 90)."""
+    count_of: str = ""
+    """The cue (``reads-numbers``) whose result ``count`` is: platelets, haemoglobin..."""
     named: tuple[str, ...] = ()
     """Covered drugs the chat has named, the first first: "going back to the first one"
     is about ``named[0]`` (kept by the conversation memory)."""
@@ -124,9 +126,12 @@ class Answer:
     """Covered drugs the question named, answered or not ("I'm on ciclosporin, what is
     eltrombopag?"): the chat's memory of the drugs it named keeps them."""
     alarms: frozenset[str] = frozenset()
-    """Urgent cues this reply opened with."""
+    """Urgent cues this reply opened with, or said again after its answer (a contact
+    told earlier, under "From earlier in this chat"): they stand for the next turns."""
     count: str = ""
-    """The platelet count the question told, if any (see ``Context.count``)."""
+    """The blood result the question told, if any (see ``Context.count``)."""
+    count_of: str = ""
+    """The cue whose result ``count`` is (see ``Context.count_of``)."""
     heard: frozenset[str] = frozenset()
     """Red flags the question spoke of without raising them (see ``Context.heard``)."""
     understood: bool = True
@@ -163,6 +168,7 @@ class Answer:
                     self.alarms,
                     self.strangers if not self.subject else (),
                     self.count,
+                    self.count_of,
                     heard=self.heard,
                     paired=self.paired,
                 )
@@ -179,14 +185,14 @@ class Answer:
             self.crisis,
             self.alarms,
             count=self.count,
+            count_of=self.count_of,
             heard=self.heard,
             paired=self.paired,
         )
 
 
-# A chat that spoke of platelet counts, then a message that gives only a number: cue ids
-# of the language file (count-talk is remembered by the chat).
-_COUNT_TALK = "count-talk"
+# A chat that spoke of a blood result, then a message that gives only a number: a cue
+# id of the language file (the result talk cues, reads-numbers, are remembered).
 # "the first one", "back to mine": the drug the chat named first (a cue id).
 _FIRST_NAMED = "first-named"
 # "do the two interact", "together ok?": a question about a pair of medicines (a cue id).
@@ -194,6 +200,8 @@ _PAIR_QUESTION = "pair-question"
 # "now the doctor also wants azathioprine": the chat's drug and the one added (a cue id).
 _ADDED_DRUG = "added-drug"
 _BARE_COUNT = "bare-count"
+# "she seems ok, should I ring someone": asks what to do about what it tells (a cue id).
+_ASKS_WHAT_TO_DO = "asks-what-to-do"
 # "what happens if you double dose", then "asking because I just did": a cue id.
 _IT_HAPPENED = "it-happened"
 # "take tonight's one with the morning one", "double up": more at once than prescribed (a cue id).
@@ -202,9 +210,10 @@ _MORE_THAN_PRESCRIBED = "more-than-prescribed"
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+(?:[.,]\d+)?)(?!.*\d)", re.S)
 # A number after count talk's words, as a folded message writes it ("45k", "11 000"),
 # that is no dose, no time and no count of tablets.
+# A result below 10 may have a decimal part ("neutrophils were 2.0" folds to "2 0").
 _TOLD_COUNT = re.compile(
-    r"\b(\d+(?: 000)?k?)\b(?! ?(mg|mcg|ml|g|tablets?|pills?|caps?|capsules?|days?|weeks?|wks?"
-    r"|months?|years?|yrs?|hours?|hrs?|times|x|am|pm|percent)\b)"
+    r"\b(\d \d{1,2}|\d+(?: 000)?k?)\b(?! ?(mg|mcg|ml|g|tablets?|pills?|caps?|capsules?|days?"
+    r"|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|times|x|am|pm|percent)\b)"
 )
 
 
@@ -228,25 +237,28 @@ def answer_question(
         # back to the first one, is orange juice ok?": the drug the chat named first.
         match = replace(match, drugs=context.named[:1], cues=match.cues - {_ADDED_DRUG})
     folded = _folded(kb)
-    count_label = folded.count_talk.label if folded.count_talk is not None else ""
+    talk = _result_talk(folded, context)
+    told_of = ""
     if (
         context is not None
-        and count_label
-        and _COUNT_TALK in context.cues
+        and talk is not None
         and _BARE_COUNT in match.cues
         and not any(c.startswith("count.") for c in match.cues)
+        and _talk_in(folded, match.cues) is None
     ):
         # "plt 85 last month", then "today it's 12": the number is a platelet count,
-        # read with the cue's label ("platelets") put before it.
+        # read with the cue's label ("platelets") put before it; "hb was 120", then
+        # "its 92 now": a haemoglobin.
         match = matcher.match(
-            _LAST_NUMBER.sub(lambda m: f"{m[1]}{count_label} {m[2]}", text, count=1)
+            _LAST_NUMBER.sub(lambda m: f"{m[1]}{talk.label} {m[2]}", text, count=1)
         )
         last = _LAST_NUMBER.match(text)
         told = last[2] if last is not None else ""
-        if context.count:
-            # Read after the count told before it ("platelets 85 then 41"), a fall is
+        told_of = talk.id
+        if context.count and context.count_of in ("", talk.id):
+            # Read after the result told before it ("platelets 85 then 41"), a fall is
             # one; only what that reading adds about a fall counts, never the old count.
-            fall = matcher.match(f"{count_label} {context.count} then {told}")
+            fall = matcher.match(f"{talk.label} {context.count} then {told}")
             old_low = folded.low_count.id if folded.low_count is not None else ""
             added = {
                 c for c in fall.cues & folded.urgent if c.startswith("count.") and c != old_low
@@ -254,7 +266,7 @@ def answer_question(
             if added:
                 match = replace(match, cues=match.cues | added, urgent=True)
     else:
-        told = _told_count(folded, match)
+        told, told_of = _told_count(folded, match)
     low = folded.low_count
     if (
         context is not None
@@ -280,21 +292,39 @@ def answer_question(
         # now opens the reply (less what this turn, or another of them, overrides).
         match = replace(match, cues=match.cues | raised, urgent=True)
     answer = compose_answer(kb, match, context)
-    return replace(answer, count=told) if told else answer
+    return replace(answer, count=told, count_of=told_of) if told else answer
 
 
-def _told_count(folded: _Folded, match: Match) -> str:
-    """Return the platelet count a message tells ("90" of "plt 90 last week"), or ""."""
-    if folded.count_talk is None or _COUNT_TALK not in match.cues:
-        return ""
+def _talk_in(folded: _Folded, cues: Iterable[str]) -> Cue | None:
+    """Return the first result talk cue (``reads-numbers``) among ``cues``, if any."""
+    return next((c for c in folded.result_talks if c.id in cues), None)
+
+
+def _result_talk(folded: _Folded, context: Context | None) -> Cue | None:
+    """Return the result talk a bare number in the chat's next message is read with.
+
+    The one whose result the chat told last ("hb was 120"), else the first the chat spoke
+    of ("plt 85 last month", in a chat that never gave a number with it).
+    """
+    if context is None:
+        return None
+    told = next((c for c in folded.result_talks if c.id == context.count_of), None)
+    return told if told is not None and told.id in context.cues else _talk_in(folded, context.cues)
+
+
+def _told_count(folded: _Folded, match: Match) -> tuple[str, str]:
+    """Return the blood result a message tells ("90" of "plt 90 last week") and its talk."""
+    talk = _talk_in(folded, match.cues)
+    if talk is None:
+        return "", ""
     text = " ".join(match.words)
-    for pattern in folded.count_talk.patterns:
+    for pattern in talk.patterns:
         found = pattern.search(text)
         if found is not None:
             # The last count of a series is the latest ("plt 22 then 15 now 9").
             numbers = _TOLD_COUNT.findall(text, found.end(), found.end() + 80)
-            return numbers[-1][0] if numbers else ""
-    return ""
+            return (numbers[-1][0], talk.id) if numbers else ("", "")
+    return "", ""
 
 
 def _standing_alarms(kb: KnowledgeBase, match: Match, context: Context | None) -> frozenset[str]:
@@ -385,6 +415,22 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # back ("he lives in Canada, haven't seen him": a cue that overrides it).
         # A question on the alarm's own subject keeps it too.
         standing &= folded.tensed | folded.lasting | _on_subject(kb, standing, match)
+    reminded: frozenset[str] = frozenset()
+    if not (
+        asked_nothing
+        or _names_only_drugs(match)
+        or match.thanks
+        or match.urgent
+        or _ASKS_WHAT_TO_DO in match.cues
+    ):
+        # A question on another subject ("my nan has shingles", then "should I get the
+        # shingles jab then") is answered first when the alarm is a call to make today
+        # (reminds-after): it was said at the top, and saying it there again buries the
+        # answer. It follows the answer until a turn takes it back; a question on its own
+        # subject ("what counts as contact"), none, or what to do ("she seems ok, should
+        # I ring someone") still opens with it.
+        reminded = (standing & folded.reminds_after) - _on_subject(kb, standing, match)
+        standing -= reminded
     alarm_again = bool(standing) and not (match.exclusive or match.greeting)
     if alarm_again:
         # "my daughter's friend has chickenpox", then "what should I do": what to do now
@@ -452,13 +498,15 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         if context is not None and context.crisis and answer.kind != "crisis":
             # A crisis told earlier in the chat opens every reply that follows it.
             answer = _with_crisis_first(kb, answer, context.crisis)
+    if reminded and answer.kind != "crisis":
+        answer = _with_reminder(kb, answer, reminded)
     crisis = told_crisis or (frozenset(match.cues) if answer.kind == "crisis" else frozenset())
     alarms = match.cues & folded.urgent
     return replace(
         answer,
         kept_cues=match.cues & folded.remembered,
         crisis=crisis or (context.crisis if context is not None else frozenset()),
-        alarms=alarms if answer.urgent is not None else frozenset(),
+        alarms=(alarms if answer.urgent is not None else frozenset()) | reminded,
         asked=answer.asked or (tuple(match.topics) if answer.kind == "not_covered" else ()),
         mentioned=match.drugs if answer.kind != "crisis" else (),
         heard=frozenset(match.heard_flags),
@@ -482,6 +530,22 @@ def _with_crisis_first(kb: KnowledgeBase, answer: Answer, crisis: frozenset[str]
     urgent = Section(title="", text=text, entry_key=entries[0].key, drug_id=None, cites=cites)
     references = tuple(dict.fromkeys((*_references(kb, parts), *answer.references)))
     return replace(answer, urgent=urgent, references=references)
+
+
+def _with_reminder(kb: KnowledgeBase, answer: Answer, alarms: frozenset[str]) -> Answer:
+    """Close ``answer`` with what to do now about ``alarms``, told earlier in the chat."""
+    entries = [a.entry for a in kb.alerts if a.cue in alarms]
+    if not entries:
+        return answer
+    reminder = Section(
+        title=replies.STILL_TO_DO,
+        text="\n".join(e.answer for e in entries),
+        entry_key=entries[0].key,
+        drug_id=None,
+        cites=tuple(dict.fromkeys(r for e in entries for r in e.references)),
+    )
+    references = tuple(dict.fromkeys((*answer.references, *_references(kb, [reminder]))))
+    return replace(answer, sections=(*answer.sections, reminder), references=references)
 
 
 def _names_only_drugs(match: Match) -> bool:
@@ -862,9 +926,9 @@ class _Folded:
     """Cues that open the reply with what to do now."""
     exclusive: frozenset[str]
     """Cues whose reply is the whole reply (a crisis)."""
-    count_talk: Cue | None
-    """The cue that says a chat speaks of platelet counts; its label is the word a bare
-    number is read with after count talk."""
+    result_talks: tuple[Cue, ...]
+    """The cues that say a chat speaks of a blood result (``reads-numbers``); the label
+    of each is the word a bare number is read with after it."""
     low_count: Cue | None
     """The cue of a platelet count below its ``below`` (the one that needs action now)."""
     over: frozenset[str]
@@ -873,6 +937,8 @@ class _Folded:
     """Per cue, the cues it overrides (a near miss: the poisoning cues), as declared."""
     tensed: frozenset[str]
     """Red flags that time and negation quiet (not a swallowed tablet, not a crisis)."""
+    reminds_after: frozenset[str]
+    """Standing alarms that follow the answer to a question on another subject."""
     lasting: frozenset[str]
     """Red flags that time does not quiet (a contact, a swallowed tablet, an extra dose;
     not a crisis, which the chat keeps apart): they stand over the chat's next questions
@@ -932,11 +998,12 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         remembered=frozenset(c.id for c in kb.language.cues if c.remembered),
         urgent=frozenset(c.id for c in kb.language.cues if c.urgent),
         exclusive=frozenset(c.id for c in kb.language.cues if "*" in c.overrides),
-        count_talk=next((c for c in kb.language.cues if c.id == _COUNT_TALK), None),
+        result_talks=tuple(c for c in kb.language.cues if c.reads_numbers),
         low_count=next((c for c in kb.language.cues if c.below is not None), None),
         over=frozenset(c.id for c in kb.language.cues if c.ends_alarms),
         overridden_by={c.id: c.overrides for c in kb.language.cues if c.overrides},
         tensed=frozenset(c.id for c in kb.language.cues if c.negatable and not c.timeless),
+        reminds_after=frozenset(c.id for c in kb.language.cues if c.reminds_after),
         lasting=frozenset(
             c.id for c in kb.language.cues if c.urgent and c.timeless and "*" not in c.overrides
         ),

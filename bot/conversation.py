@@ -94,12 +94,15 @@ class ConversationMemory:
                 cues=previous.cues | (context.cues if context is not None else frozenset()),
                 crisis=context.crisis if context is not None else previous.crisis,
                 count=context.count if context is not None and context.count else previous.count,
+                count_of=context.count_of
+                if context is not None and context.count
+                else previous.count_of,
                 # Only the turn just answered speaks of red flags a next turn can raise.
                 heard=context.heard if context is not None else frozenset(),
             )
         elif previous is not None and previous.count and not context.count:
             # A count told earlier still stands until another is told.
-            context = replace(context, count=previous.count)
+            context = replace(context, count=previous.count, count_of=previous.count_of)
         self.remember(chat, replace(context, named=named) if context is not None else None)
 
     def forget(self, chat: Hashable) -> None:

@@ -126,6 +126,14 @@ class Cue:
     timeless: bool = False
     """The past does not quiet it (a crisis told as past still gets the crisis reply).
     An urgent one stands over the chat's next questions until a turn takes it back."""
+    reads_numbers: bool = False
+    """The chat speaks of a blood result (platelets, haemoglobin): a later message that
+    only gives a number ("today it's 12") is read with ``label`` put before it, and
+    against the number told before it (a fall)."""
+    reminds_after: bool = False
+    """An urgent timeless cue whose alarm, standing over a later question on another
+    subject, follows that question's answer instead of opening it (a contact, an extra
+    dose: a call to make today, said once at the top already)."""
     foreign: bool = False
     """Counts only in a message in another language."""
     remembered: bool = False

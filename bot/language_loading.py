@@ -69,6 +69,8 @@ _CUE_KEYS = (
     "ends-alarms",
     "any-form",
     "timeless",
+    "reminds-after",
+    "reads-numbers",
     "foreign",
     "remembered",
     "topic",
@@ -348,10 +350,16 @@ class LanguageReader(NodeReader):
                     "ends-alarms",
                     "any-form",
                     "timeless",
+                    "reminds-after",
+                    "reads-numbers",
                     "foreign",
                     "remembered",
                 )
             }
+            if flags["reminds-after"] and not (flags["urgent"] and flags["timeless"]):
+                self.problem(item, f"{label}: 'reminds-after' needs 'urgent' and 'timeless'")
+            if flags["reads-numbers"] and "label" not in fields:
+                self.problem(item, f"{label}: 'reads-numbers' needs 'label'")
             quiets = self.text(fields, "quiets", item, label, required=False) or ""
             if quiets not in ("", "always", "unless-present", "sentence", "sentence-always"):
                 self.problem(
@@ -395,6 +403,8 @@ class LanguageReader(NodeReader):
                 ends_alarms=flags["ends-alarms"],
                 any_form=flags["any-form"],
                 timeless=flags["timeless"],
+                reminds_after=flags["reminds-after"],
+                reads_numbers=flags["reads-numbers"],
                 foreign=flags["foreign"],
                 remembered=flags["remembered"],
                 signals=signals,

@@ -31,6 +31,7 @@ __all__ = [
     "OUTDATED_BUTTON",
     "SOMETHING_WENT_WRONG",
     "START_HTML",
+    "STILL_TO_DO",
     "TEXT_ONLY_HTML",
     "TOO_MANY",
     "UNCOVERED_TOPIC",
@@ -139,6 +140,9 @@ SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again
 URGENT_TITLE = "What to do now"
 #: Title of what to do about a red flag the patient asks about ahead ("what if I hit my head").
 IF_IT_HAPPENS = "If it happens"
+#: What to do now about a red flag an earlier turn told, after the answer to a question
+#: on another subject.
+STILL_TO_DO = "From earlier in this chat, if not done yet"
 #: Title of the crisis lines beside an answer, where crisis words were read but no crisis
 #: ("my leaflet warns of suicidal thoughts, does azathioprine?").
 IF_THOUGHTS_LIKE_THESE = "If you ever have thoughts like these"

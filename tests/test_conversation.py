@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import replies
 from bot.composing import Answer, Context
 from bot.conversation import DEFAULT_MEMORY_SECONDS, ConversationMemory
 from bot.knowledge import load_knowledge
@@ -346,6 +347,15 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             True,
         ),
         (["platelets 13 on imuran", "sorry typo, platelets 130"], "count.platelets-low", False),
+        # So is a haemoglobin, neutrophil or white cell result (reads-numbers): a fall, or a
+        # low one, told as a bare number after it opens the reply; a rise does not.
+        (["on dapsone since january", "hb was 120 before", "its 92 now"], "count.other-low", True),
+        (["on imuran", "my neutrophils were 2.0", "now 0.9"], "count.other-low", True),
+        (["on imuran", "white count was 4.5 last month", "today 2.1"], "count.other-low", True),
+        (["on dapsone, hb 125 last month", "now 130"], "count.other-low", False),
+        # A bare number after a haemoglobin is no platelet count, though the chat spoke of
+        # platelets before it.
+        (["plt 85 on dapsone", "hb was 120 last week", "its 92 now"], "count.platelets-low", False),
         # "What should I do" after a red flag: what to do now again; not once told as over.
         (["on mmf", "had a fever since last night", "what should I do"], "red-flag.fever", True),
         (
@@ -609,6 +619,89 @@ def test_what_to_do_now_across_turns(
 ) -> None:
     reply, _memory = _talk(knowledge, turns)
     assert (alarm in reply.alarms) is opens
+
+
+@pytest.mark.parametrize(
+    ("turns", "alarm", "opens"),
+    [
+        # A contact or an extra dose (reminds-after) follows the answer to a question on
+        # another subject: what to do now was said at the top already.
+        (
+            [
+                "my nan came on sunday and today she's got shingles on her face, I'm on cellcept",
+                "should i get the shingles vaccine then",
+            ],
+            "exposure",
+            False,
+        ),
+        (
+            [
+                "my daughter's friend has chickenpox and was round yesterday, she's on imuran",
+                "can she have alcohol",
+            ],
+            "exposure",
+            False,
+        ),
+        (
+            [
+                "my husband is on azathioprine and just told me he doubled his dose",
+                "how long till it works properly then, he's impatient",
+            ],
+            "poisoning.extra-dose",
+            False,
+        ),
+        # A question on its own subject, or one that asks nothing new, opens with it.
+        (
+            [
+                "my daughter's friend has chickenpox and was round yesterday, she's on imuran",
+                "is she more likely to catch infections on it?",
+            ],
+            "exposure",
+            True,
+        ),
+        (
+            [
+                "my mum is 82 on imuran and she took her morning tablet twice",
+                "she seems ok, should i ring someone",
+            ],
+            "poisoning.extra-dose",
+            True,
+        ),
+        # A swallowed tablet and a red flag still happening open every reply.
+        (
+            [
+                "my 2 year old just swallowed one of my rapamune tablets",
+                "how should i keep them from now on",
+            ],
+            "poisoning.child",
+            True,
+        ),
+        (
+            [
+                "nosebleed started an hour ago and is still going, on sirolimus",
+                "also can i have grapefruit juice with it?",
+            ],
+            "red-flag.bleeding",
+            True,
+        ),
+    ],
+)
+def test_a_standing_alarm_opens_a_reply_on_its_subject_and_follows_one_on_another(
+    knowledge: LoadedKnowledge, turns: list[str], alarm: str, opens: bool
+) -> None:
+    reply, _memory = _talk(knowledge, turns)
+    told = next(a.entry.answer for a in knowledge.kb.alerts if a.cue == alarm)
+    reminders = [s.text for s in reply.sections if s.title == replies.STILL_TO_DO]
+    assert alarm in reply.alarms
+    if opens:
+        assert reply.urgent is not None
+        assert told in reply.urgent.text
+        assert reminders == []
+    else:
+        assert reply.urgent is None
+        assert reminders == [told]
+        # The answer comes first: the reminder is the last section.
+        assert reply.sections[-1].title == replies.STILL_TO_DO
 
 
 def test_a_crisis_repeated_for_a_question_it_cannot_answer_still_opens_later_replies(

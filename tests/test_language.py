@@ -429,6 +429,20 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
             "    spares: [count.platelets-low]",
             "cue 'time.resolved': 'spares' needs 'quiets'",
         ),
+        (
+            "language.yaml",
+            '    timeless: true\n    reminds-after: true\n    overrides: [foreign-alarm, "dose"]',
+            '    reminds-after: true\n    overrides: [foreign-alarm, "dose"]',
+            "  - id: poisoning.extra-dose",
+            "cue 'poisoning.extra-dose': 'reminds-after' needs 'urgent' and 'timeless'",
+        ),
+        (
+            "language.yaml",
+            "    reads-numbers: true\n    label: hb\n",
+            "    reads-numbers: true\n",
+            "  - id: hb-talk",
+            "cue 'hb-talk': 'reads-numbers' needs 'label'",
+        ),
     ],
 )
 def test_a_bad_word_forms_group_or_learned_cue_is_named_with_its_line(
