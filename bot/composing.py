@@ -200,6 +200,10 @@ _PAIR_QUESTION = "pair-question"
 # "now the doctor also wants azathioprine": the chat's drug and the one added (a cue id).
 _ADDED_DRUG = "added-drug"
 _BARE_COUNT = "bare-count"
+# A platelet count read at any level (a cue id).
+_COUNT_REPORTED = "count.reported"
+# "last month it was 2,100": a number told as past (a cue id).
+_TOLD_AS_PAST = "time.past"
 # "she seems ok, should I ring someone": asks what to do about what it tells (a cue id).
 _ASKS_WHAT_TO_DO = "asks-what-to-do"
 # "what happens if you double dose", then "asking because I just did": a cue id.
@@ -210,9 +214,10 @@ _MORE_THAN_PRESCRIBED = "more-than-prescribed"
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+(?:[.,]\d+)?)(?!.*\d)", re.S)
 # A number after count talk's words, as a folded message writes it ("45k", "11 000"),
 # that is no dose, no time and no count of tablets.
-# A result below 10 may have a decimal part ("neutrophils were 2.0" folds to "2 0").
+# A result below 10 may have a decimal part ("neutrophils were 2.0" folds to "2 0"); one
+# in thousands a group of three ("ANC 2,400" folds to "2 400").
 _TOLD_COUNT = re.compile(
-    r"\b(\d \d{1,2}|\d+(?: 000)?k?)\b(?! ?(mg|mcg|ml|g|tablets?|pills?|caps?|capsules?|days?"
+    r"\b(\d{1,3} \d{3}|\d \d{1,2}|\d+k?)\b(?! ?(mg|mcg|ml|g|tablets?|pills?|caps?|capsules?|days?"
     r"|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|times|x|am|pm|percent)\b)"
 )
 
@@ -243,7 +248,9 @@ def answer_question(
         context is not None
         and talk is not None
         and _BARE_COUNT in match.cues
-        and not any(c.startswith("count.") for c in match.cues)
+        # "today they're 12k": a count read at any level (count.reported) is still read
+        # with the label, so that a low one is heard.
+        and not any(c.startswith("count.") and c != _COUNT_REPORTED for c in match.cues)
         and _talk_in(folded, match.cues) is None
     ):
         # "plt 85 last month", then "today it's 12": the number is a platelet count,
@@ -258,7 +265,11 @@ def answer_question(
         if context.count and context.count_of in ("", talk.id):
             # Read after the result told before it ("platelets 85 then 41"), a fall is
             # one; only what that reading adds about a fall counts, never the old count.
-            fall = matcher.match(f"{talk.label} {context.count} then {told}")
+            # A number told as past ("last month it was 2,100") came before it.
+            older, newer = (
+                (told, context.count) if _TOLD_AS_PAST in match.cues else (context.count, told)
+            )
+            fall = matcher.match(f"{talk.label} {older} then {newer}")
             old_low = folded.low_count.id if folded.low_count is not None else ""
             added = {
                 c for c in fall.cues & folded.urgent if c.startswith("count.") and c != old_low
@@ -800,9 +811,16 @@ def _compose_without_drug(
     class_overview = kb.language.roles.class_overview
     precise_general = [g for g in match.general if g != class_overview]
     # "which immunosuppressant do you stay on for 4 months": a drug entry named by
-    # its own phrase beats the bare "what immunosuppressants are".
+    # its own phrase beats the bare "what immunosuppressants are"; a class entry as
+    # strong as it answers a question about the class that asks for no one drug ("do
+    # immunosuppressants cause cancer").
     prefer_general = not match.entries or (
-        match.about_class and bool(precise_general) and match.general_score > match.entry_score
+        match.about_class
+        and bool(precise_general)
+        and (
+            match.general_score > match.entry_score
+            or (match.general_score == match.entry_score and not match.across)
+        )
     )
     if (
         match.general

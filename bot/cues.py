@@ -640,5 +640,9 @@ def platelet_value(count: str) -> float:
 
 
 def _decimal(value: str) -> float:
-    """Read a folded number ("2 1" from "2.1") as a decimal."""
-    return float(value.replace(" ", ".", 1))
+    """Read a folded number as a decimal ("2 1" from "2.1") or in thousands ("2 400")."""
+    whole, _, part = value.partition(" ")
+    if len(part) == 3:
+        # "ANC 2,400": a comma between thousands folds to a space too.
+        return float(whole + part)
+    return float(f"{whole}.{part}" if part else whole)

@@ -745,3 +745,30 @@ def test_a_low_count_with_bleeding_opens_with_one_instruction(
     assert "today" not in text.split("\n\n")[0]
     # What the bleeding points to still follows.
     assert any(s.entry_key.endswith(".side-effects") for s in answer.sections)
+
+
+@pytest.mark.parametrize(
+    ("question", "drugs", "entry"),
+    [
+        # A question about the class that asks for no one drug: the class entry answers.
+        ("do immunosuppressants cause cancer", (), "general.infections-cancer"),
+        (
+            "do immunosuppressants cause cancer, i had breast cancer 10 years ago",
+            (),
+            "general.infections-cancer",
+        ),
+        # "Which one" asks for a drug: the entry named by its own phrase answers.
+        (
+            "which immunosuppressant do you have to stay on for 4 months before you know if"
+            " it works",
+            ("azathioprine",),
+            "azathioprine.time-to-work",
+        ),
+    ],
+)
+def test_a_question_about_the_class_gets_the_class_entry_and_which_one_the_drug(
+    kb: KnowledgeBase, matcher: Matcher, question: str, drugs: tuple[str, ...], entry: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.drugs == drugs
+    assert answer.topics == (entry,)

@@ -353,6 +353,14 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
         (["on imuran", "my neutrophils were 2.0", "now 0.9"], "count.other-low", True),
         (["on imuran", "white count was 4.5 last month", "today 2.1"], "count.other-low", True),
         (["on dapsone, hb 125 last month", "now 130"], "count.other-low", False),
+        # A result in thousands, and one told as past, came before the one told now.
+        (
+            ["my son's ANC is 2,400 on cellcept", "last month it was 2,100, so it's going up?"],
+            "count.other-low",
+            False,
+        ),
+        (["my son's ANC is 2,400 on cellcept", "now 1,100"], "count.other-low", True),
+        (["plt 45 last week on rapamune", "today they're 12k"], "count.platelets-low", True),
         # A bare number after a haemoglobin is no platelet count, though the chat spoke of
         # platelets before it.
         (["plt 85 on dapsone", "hb was 120 last week", "its 92 now"], "count.platelets-low", False),
