@@ -191,14 +191,14 @@ class Answer:
         )
 
 
-# A chat that spoke of a blood result, then a message that gives only a number: a cue
-# id of the language file (the result talk cues, reads-numbers, are remembered).
 # "the first one", "back to mine": the drug the chat named first (a cue id).
 _FIRST_NAMED = "first-named"
 # "do the two interact", "together ok?": a question about a pair of medicines (a cue id).
 _PAIR_QUESTION = "pair-question"
 # "now the doctor also wants azathioprine": the chat's drug and the one added (a cue id).
 _ADDED_DRUG = "added-drug"
+# A chat that spoke of a blood result, then a message that gives only a number: a cue
+# id of the language file (the result talk cues, reads-numbers, are remembered).
 _BARE_COUNT = "bare-count"
 # A platelet count read at any level (a cue id).
 _COUNT_REPORTED = "count.reported"
@@ -418,6 +418,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # named now with the chat's drug, never a bare "not covered".
         match = replace(match, cues=match.cues | {_PAIR_QUESTION})
     standing = _standing_alarms(kb, match, context)
+    reminded: frozenset[str] = frozenset()
     if not (asked_nothing or _names_only_drugs(match)):
         # A new question keeps the red flags a later turn can say are over ("a
         # nosebleed for an hour", then "can I have grapefruit"), and a contact or a
@@ -425,23 +426,17 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # then "can I still take paracetamol while I wait"), until a turn takes it
         # back ("he lives in Canada, haven't seen him": a cue that overrides it).
         # A question on the alarm's own subject keeps it too.
-        standing &= folded.tensed | folded.lasting | _on_subject(kb, standing, match)
-    reminded: frozenset[str] = frozenset()
-    if not (
-        asked_nothing
-        or _names_only_drugs(match)
-        or match.thanks
-        or match.urgent
-        or _ASKS_WHAT_TO_DO in match.cues
-    ):
-        # A question on another subject ("my nan has shingles", then "should I get the
-        # shingles jab then") is answered first when the alarm is a call to make today
-        # (reminds-after): it was said at the top, and saying it there again buries the
-        # answer. It follows the answer until a turn takes it back; a question on its own
-        # subject ("what counts as contact"), none, or what to do ("she seems ok, should
-        # I ring someone") still opens with it.
-        reminded = (standing & folded.reminds_after) - _on_subject(kb, standing, match)
-        standing -= reminded
+        on_subject = _on_subject(kb, standing, match)
+        standing &= folded.tensed | folded.lasting | on_subject
+        if not (match.thanks or match.urgent or _ASKS_WHAT_TO_DO in match.cues):
+            # A question on another subject ("my nan has shingles", then "should I get
+            # the shingles jab then") is answered first when the alarm is a call to make
+            # today (reminds-after): it was said at the top, and saying it there again
+            # buries the answer. It follows the answer until a turn takes it back; a
+            # question on its own subject ("what counts as contact"), or one that asks
+            # what to do ("she seems ok, should I ring someone"), still opens with it.
+            reminded = (standing & folded.reminds_after) - on_subject
+            standing -= reminded
     alarm_again = bool(standing) and not (match.exclusive or match.greeting)
     if alarm_again:
         # "my daughter's friend has chickenpox", then "what should I do": what to do now
@@ -525,20 +520,31 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     )
 
 
+def _alerts_section(entries: list[Entry], title: str = "") -> Section:
+    """Return one section saying what to do now for each alert entry, in order."""
+    return Section(
+        title=title,
+        text="\n".join(e.answer for e in entries),
+        entry_key=entries[0].key,
+        drug_id=None,
+        cites=tuple(dict.fromkeys(r for e in entries for r in e.references)),
+    )
+
+
 def _with_crisis_first(kb: KnowledgeBase, answer: Answer, crisis: frozenset[str]) -> Answer:
     """Open ``answer`` with the crisis reply told earlier in the chat."""
     entries = [a.entry for a in kb.alerts if a.cue in crisis]
     if not entries:
         return answer
     parts: list[Entry | Section] = [*entries]
+    urgent = _alerts_section(entries)
     if answer.urgent is not None:
         parts.append(answer.urgent)
-    cites = tuple(dict.fromkeys(r for e in entries for r in e.references))
-    text = "\n".join(e.answer for e in entries)
-    if answer.urgent is not None:
-        cites = tuple(dict.fromkeys((*cites, *answer.urgent.cites)))
-        text = f"{text}\n{answer.urgent.text}"
-    urgent = Section(title="", text=text, entry_key=entries[0].key, drug_id=None, cites=cites)
+        urgent = replace(
+            urgent,
+            text=f"{urgent.text}\n{answer.urgent.text}",
+            cites=tuple(dict.fromkeys((*urgent.cites, *answer.urgent.cites))),
+        )
     references = tuple(dict.fromkeys((*_references(kb, parts), *answer.references)))
     return replace(answer, urgent=urgent, references=references)
 
@@ -548,13 +554,7 @@ def _with_reminder(kb: KnowledgeBase, answer: Answer, alarms: frozenset[str]) ->
     entries = [a.entry for a in kb.alerts if a.cue in alarms]
     if not entries:
         return answer
-    reminder = Section(
-        title=replies.STILL_TO_DO,
-        text="\n".join(e.answer for e in entries),
-        entry_key=entries[0].key,
-        drug_id=None,
-        cites=tuple(dict.fromkeys(r for e in entries for r in e.references)),
-    )
+    reminder = _alerts_section(entries, replies.STILL_TO_DO)
     references = tuple(dict.fromkeys((*answer.references, *_references(kb, [reminder]))))
     return replace(answer, sections=(*answer.sections, reminder), references=references)
 
@@ -1416,16 +1416,7 @@ class _AnswerBuilder:
         urgent = [a.entry for a in self.alerts if self._is_urgent(a.cue)]
         if self.generic_urgent:
             urgent.append(self.kb.urgent)
-        if not urgent:
-            return None
-        cites = tuple(dict.fromkeys(r for e in urgent for r in e.references))
-        return Section(
-            title="",
-            text="\n".join(e.answer for e in urgent),
-            entry_key=urgent[0].key,
-            drug_id=None,
-            cites=cites,
-        )
+        return _alerts_section(urgent) if urgent else None
 
     def _advice_title(self, cue_id: str) -> str:
         """Return the title of what to do about a red flag or crisis the message does not tell."""
