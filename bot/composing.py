@@ -443,10 +443,21 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # again, until a turn says it is over ("gone now").
         match = replace(match, cues=match.cues | standing, urgent=True)
     told_crisis: frozenset[str] = frozenset()
+    # "I've rung Samaritans and my sister is staying with me. should I take my aza
+    # tonight": the crisis is in hand and a question is asked, so it is answered, and
+    # the crisis lines follow the answer.
+    eased = (
+        context is not None
+        and bool(context.crisis)
+        and not match.cues.isdisjoint(folded.eases_crisis)
+        and not asked_nothing
+        and bool(match.drugs or match.topics or match.other_drugs or match.follow_up)
+    )
     if (
         context is not None
         and context.crisis
         and not match.exclusive
+        and not eased
         and (
             asked_nothing
             or match.dose
@@ -502,8 +513,13 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     else:
         answer = _compose(kb, match, context)
         if context is not None and context.crisis and answer.kind != "crisis":
-            # A crisis told earlier in the chat opens every reply that follows it.
-            answer = _with_crisis_first(kb, answer, context.crisis)
+            # A crisis told earlier in the chat opens every reply that follows it, or
+            # follows it once the chat tells it is in hand.
+            answer = (
+                _with_reminder(kb, answer, context.crisis, replies.IF_THOUGHTS_COME_BACK)
+                if eased
+                else _with_crisis_first(kb, answer, context.crisis)
+            )
     if reminded and answer.kind != "crisis":
         answer = _with_reminder(kb, answer, reminded)
     crisis = told_crisis or (frozenset(match.cues) if answer.kind == "crisis" else frozenset())
@@ -549,12 +565,14 @@ def _with_crisis_first(kb: KnowledgeBase, answer: Answer, crisis: frozenset[str]
     return replace(answer, urgent=urgent, references=references)
 
 
-def _with_reminder(kb: KnowledgeBase, answer: Answer, alarms: frozenset[str]) -> Answer:
+def _with_reminder(
+    kb: KnowledgeBase, answer: Answer, alarms: frozenset[str], title: str = replies.STILL_TO_DO
+) -> Answer:
     """Close ``answer`` with what to do now about ``alarms``, told earlier in the chat."""
     entries = [a.entry for a in kb.alerts if a.cue in alarms]
     if not entries:
         return answer
-    reminder = _alerts_section(entries, replies.STILL_TO_DO)
+    reminder = _alerts_section(entries, title)
     references = tuple(dict.fromkeys((*answer.references, *_references(kb, [reminder]))))
     return replace(answer, sections=(*answer.sections, reminder), references=references)
 
@@ -957,6 +975,8 @@ class _Folded:
     """Red flags that time and negation quiet (not a swallowed tablet, not a crisis)."""
     reminds_after: frozenset[str]
     """Standing alarms that follow the answer to a question on another subject."""
+    eases_crisis: frozenset[str]
+    """Cues that tell the chat's crisis is in hand: its lines follow the answer."""
     lasting: frozenset[str]
     """Red flags that time does not quiet (a contact, a swallowed tablet, an extra dose;
     not a crisis, which the chat keeps apart): they stand over the chat's next questions
@@ -1022,6 +1042,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         overridden_by={c.id: c.overrides for c in kb.language.cues if c.overrides},
         tensed=frozenset(c.id for c in kb.language.cues if c.negatable and not c.timeless),
         reminds_after=frozenset(c.id for c in kb.language.cues if c.reminds_after),
+        eases_crisis=frozenset(c.id for c in kb.language.cues if c.eases_crisis),
         lasting=frozenset(
             c.id for c in kb.language.cues if c.urgent and c.timeless and "*" not in c.overrides
         ),

@@ -134,6 +134,10 @@ class Cue:
     """An urgent timeless cue whose alarm, standing over a later question on another
     subject, follows that question's answer instead of opening it (a contact, an extra
     dose: a call to make today, said once at the top already)."""
+    eases_crisis: bool = False
+    """Tells, after a crisis in the chat, that it is in hand ("I've rung Samaritans and my
+    sister is staying with me"): a question asked with it is answered, and the crisis
+    lines follow the answer instead of the crisis reply opening it."""
     foreign: bool = False
     """Counts only in a message in another language."""
     remembered: bool = False

@@ -71,6 +71,7 @@ _CUE_KEYS = (
     "timeless",
     "reminds-after",
     "reads-numbers",
+    "eases-crisis",
     "foreign",
     "remembered",
     "topic",
@@ -352,12 +353,15 @@ class LanguageReader(NodeReader):
                     "timeless",
                     "reminds-after",
                     "reads-numbers",
+                    "eases-crisis",
                     "foreign",
                     "remembered",
                 )
             }
             if flags["reminds-after"] and not (flags["urgent"] and flags["timeless"]):
                 self.problem(item, f"{label}: 'reminds-after' needs 'urgent' and 'timeless'")
+            if flags["eases-crisis"] and flags["urgent"]:
+                self.problem(item, f"{label}: 'eases-crisis' cannot be 'urgent'")
             if flags["reads-numbers"] and "label" not in fields:
                 self.problem(item, f"{label}: 'reads-numbers' needs 'label'")
             quiets = self.text(fields, "quiets", item, label, required=False) or ""
@@ -404,6 +408,7 @@ class LanguageReader(NodeReader):
                 any_form=flags["any-form"],
                 timeless=flags["timeless"],
                 reminds_after=flags["reminds-after"],
+                eases_crisis=flags["eases-crisis"],
                 reads_numbers=flags["reads-numbers"],
                 foreign=flags["foreign"],
                 remembered=flags["remembered"],

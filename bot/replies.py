@@ -20,6 +20,7 @@ __all__ = [
     "HELLO",
     "HELP_HTML",
     "IF_IT_HAPPENS",
+    "IF_THOUGHTS_COME_BACK",
     "IF_THOUGHTS_LIKE_THESE",
     "NOT_COVERED_NAMES",
     "NOT_COVERED_PLAIN",
@@ -146,3 +147,5 @@ STILL_TO_DO = "From earlier in this chat, if not done yet"
 #: Title of the crisis lines beside an answer, where crisis words were read but no crisis
 #: ("my leaflet warns of suicidal thoughts, does azathioprine?").
 IF_THOUGHTS_LIKE_THESE = "If you ever have thoughts like these"
+#: Title of the crisis lines after an answer, once the chat told its crisis is in hand.
+IF_THOUGHTS_COME_BACK = "If those thoughts come back or get worse"

@@ -735,6 +735,37 @@ def test_a_crisis_repeated_for_a_question_it_cannot_answer_still_opens_later_rep
 
 
 @pytest.mark.parametrize(
+    ("turn", "eased"),
+    [
+        # Told in hand, with a question: answered, and the crisis lines follow.
+        ("ive rung samaritans and my sister is staying with me. does imuran affect sleep", True),
+        ("her GP knows and is visiting tomorrow. can she have the flu jab on imuran", True),
+        # Help not reached, or nothing asked: the crisis reply opens it.
+        ("I rang the samaritans but no one answered. does imuran affect sleep", False),
+        ("her GP knows and is visiting tomorrow", False),
+    ],
+)
+def test_a_crisis_told_in_hand_follows_the_answer_to_a_question(
+    knowledge: LoadedKnowledge, turn: str, eased: bool
+) -> None:
+    reply, memory = _talk(knowledge, ["my mum says she wants to die", turn])
+    crisis_lines = next(a.entry.answer for a in knowledge.kb.alerts if a.cue == "crisis")
+    closing = [s.text for s in reply.sections if s.title == replies.IF_THOUGHTS_COME_BACK]
+    if eased:
+        assert reply.kind != "crisis"
+        assert reply.urgent is None
+        assert closing == [crisis_lines]
+    else:
+        crisis_opening = render_plain(knowledge.answer("i want to die", None)).split("\n")[0]
+        assert render_plain(reply).startswith(crisis_opening)
+        assert closing == []
+    # The chat keeps its crisis either way: "ok thanks" gets the crisis reply again.
+    context = memory.recall("chat")
+    assert context is not None
+    assert context.crisis == frozenset({"crisis"})
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "can I take my evening ciclosporin together with the morning one",

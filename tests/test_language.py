@@ -443,6 +443,13 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
             "  - id: hb-talk",
             "cue 'hb-talk': 'reads-numbers' needs 'label'",
         ),
+        (
+            "language.yaml",
+            "    eases-crisis: true\n",
+            "    eases-crisis: true\n    urgent: true\n",
+            "  - id: crisis-in-hand",
+            "cue 'crisis-in-hand': 'eases-crisis' cannot be 'urgent'",
+        ),
     ],
 )
 def test_a_bad_word_forms_group_or_learned_cue_is_named_with_its_line(
