@@ -777,7 +777,11 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
             builder.notices.insert(0, _about_pair(replies.CANNOT_COMPARE, strangers, covered))
         else:
             builder.notices.insert(0, _about_pair(replies.CANNOT_TELL_PAIR, strangers, covered))
-        flagged = [t for t in dict.fromkeys(pointed) if t]
+        # An infection told or asked with it ("amoxicillin for my tooth infection, on
+        # neoral") is answered too: the class-wide infection advice a red flag points to
+        # is about the patient, never about the pair.
+        told = [t for t in topics if t in kb.language.roles.class_wide]
+        flagged = [t for t in dict.fromkeys([*pointed, *told]) if t in _folded(kb).alert_topics]
         answered = [d.id for d in covered if flagged and builder.add_drug(d, flagged, set())]
         for drug in () if answered else covered:
             builder.add_topic_buttons(drug)
