@@ -446,13 +446,27 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     # "I've rung Samaritans and my sister is staying with me. should I take my aza
     # tonight": the crisis is in hand and a question is asked, so it is answered, and
     # the crisis lines follow the answer.
-    eased = (
+    in_hand = (
         context is not None
         and bool(context.crisis)
         and not match.cues.isdisjoint(folded.eases_crisis)
         and not asked_nothing
         and bool(match.drugs or match.topics or match.other_drugs or match.follow_up)
     )
+    # "does imuran affect the flu jab", "what is it for": a question only on topics that
+    # tell no emergency and seek no means (the roles' calm and background topics) is
+    # answered too, and the crisis lines follow it. Amounts, doses, "stronger" (the
+    # interactions), side effects and anything urgent keep the crisis reply first.
+    calm_question = (
+        context is not None
+        and bool(context.crisis)
+        and bool(match.topics)
+        and set(match.topics) <= folded.calm_after_crisis
+        and not (match.urgent or match.dose or match.other_drugs or match.thanks)
+        and _MORE_THAN_PRESCRIBED not in match.cues
+        and "retracted" not in match.cues
+    )
+    eased = in_hand or calm_question
     if (
         context is not None
         and context.crisis
@@ -515,11 +529,11 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         if context is not None and context.crisis and answer.kind != "crisis":
             # A crisis told earlier in the chat opens every reply that follows it, or
             # follows it once the chat tells it is in hand.
-            answer = (
-                _with_reminder(kb, answer, context.crisis, replies.IF_THOUGHTS_COME_BACK)
-                if eased
-                else _with_crisis_first(kb, answer, context.crisis)
-            )
+            if not eased:
+                answer = _with_crisis_first(kb, answer, context.crisis)
+            else:
+                title = replies.IF_THOUGHTS_COME_BACK if in_hand else replies.IF_STILL_FEELING
+                answer = _with_reminder(kb, answer, context.crisis, title)
     if reminded and answer.kind != "crisis":
         answer = _with_reminder(kb, answer, reminded)
     crisis = told_crisis or (frozenset(match.cues) if answer.kind == "crisis" else frozenset())
@@ -981,6 +995,8 @@ class _Folded:
     """Standing alarms that follow the answer to a question on another subject."""
     eases_crisis: frozenset[str]
     """Cues that tell the chat's crisis is in hand: its lines follow the answer."""
+    calm_after_crisis: frozenset[str]
+    """Topics a question after a crisis may ask and be answered first (calm, background)."""
     lasting: frozenset[str]
     """Red flags that time does not quiet (a contact, a swallowed tablet, an extra dose;
     not a crisis, which the chat keeps apart): they stand over the chat's next questions
@@ -1047,6 +1063,13 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         tensed=frozenset(c.id for c in kb.language.cues if c.negatable and not c.timeless),
         reminds_after=frozenset(c.id for c in kb.language.cues if c.reminds_after),
         eases_crisis=frozenset(c.id for c in kb.language.cues if c.eases_crisis),
+        calm_after_crisis=frozenset(
+            (
+                *kb.language.roles.calm_topics,
+                *kb.language.roles.background,
+                *kb.language.roles.class_wide,
+            )
+        ),
         lasting=frozenset(
             c.id for c in kb.language.cues if c.urgent and c.timeless and "*" not in c.overrides
         ),

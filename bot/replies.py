@@ -22,6 +22,7 @@ __all__ = [
     "IF_IT_HAPPENS",
     "IF_THOUGHTS_COME_BACK",
     "IF_THOUGHTS_LIKE_THESE",
+    "IF_STILL_FEELING",
     "NOT_COVERED_NAMES",
     "NOT_COVERED_PLAIN",
     "NOT_COVERED_TAIL",
@@ -149,3 +150,5 @@ STILL_TO_DO = "From earlier in this chat, if not done yet"
 IF_THOUGHTS_LIKE_THESE = "If you ever have thoughts like these"
 #: Title of the crisis lines after an answer, once the chat told its crisis is in hand.
 IF_THOUGHTS_COME_BACK = "If those thoughts come back or get worse"
+#: Title of the crisis lines after the answer to a calm question asked after a crisis.
+IF_STILL_FEELING = "If you still feel the way you said earlier"

@@ -735,23 +735,35 @@ def test_a_crisis_repeated_for_a_question_it_cannot_answer_still_opens_later_rep
 
 
 @pytest.mark.parametrize(
-    ("turn", "eased"),
+    ("turn", "title"),
     [
         # Told in hand, with a question: answered, and the crisis lines follow.
-        ("ive rung samaritans and my sister is staying with me. does imuran affect sleep", True),
-        ("her GP knows and is visiting tomorrow. can she have the flu jab on imuran", True),
-        # Help not reached, or nothing asked: the crisis reply opens it.
-        ("I rang the samaritans but no one answered. does imuran affect sleep", False),
-        ("her GP knows and is visiting tomorrow", False),
+        (
+            "ive rung samaritans and my sister is staying with me. does imuran affect sleep",
+            replies.IF_THOUGHTS_COME_BACK,
+        ),
+        (
+            "her GP knows and is visiting tomorrow. can she have the flu jab on imuran",
+            replies.IF_THOUGHTS_COME_BACK,
+        ),
+        # A question on a calm topic (vaccines, pregnancy, what it is for): answered too.
+        ("can she have the flu jab on imuran", replies.IF_STILL_FEELING),
+        ("is imuran ok in pregnancy", replies.IF_STILL_FEELING),
+        # Help not reached, nothing asked, or a question that may seek means (side
+        # effects, what makes it stronger, amounts): the crisis reply opens it.
+        ("I rang the samaritans but no one answered. does imuran affect sleep", ""),
+        ("her GP knows and is visiting tomorrow", ""),
+        ("does grapefruit make imuran stronger", ""),
+        ("what are the side effects of imuran", ""),
     ],
 )
-def test_a_crisis_told_in_hand_follows_the_answer_to_a_question(
-    knowledge: LoadedKnowledge, turn: str, eased: bool
+def test_a_crisis_in_hand_or_a_calm_question_after_it_is_answered_first(
+    knowledge: LoadedKnowledge, turn: str, title: str
 ) -> None:
     reply, memory = _talk(knowledge, ["my mum says she wants to die", turn])
     crisis_lines = next(a.entry.answer for a in knowledge.kb.alerts if a.cue == "crisis")
-    closing = [s.text for s in reply.sections if s.title == replies.IF_THOUGHTS_COME_BACK]
-    if eased:
+    closing = [s.text for s in reply.sections if title and s.title == title]
+    if title:
         assert reply.kind != "crisis"
         assert reply.urgent is None
         assert closing == [crisis_lines]
