@@ -210,6 +210,7 @@ _ASKS_WHAT_TO_DO = "asks-what-to-do"
 _IT_HAPPENED = "it-happened"
 # "take tonight's one with the morning one", "double up": more at once than prescribed (a cue id).
 _MORE_THAN_PRESCRIBED = "more-than-prescribed"
+_RETRACTED = "retracted"
 # The last number of a message, with what comes before it.
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+(?:[.,]\d+)?)(?!.*\d)", re.S)
 # A number after count talk's words, as a folded message writes it ("45k", "11 000"),
@@ -451,20 +452,20 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         and bool(context.crisis)
         and not match.cues.isdisjoint(folded.eases_crisis)
         and not asked_nothing
+        and not _seeks_means(match)
         and bool(match.drugs or match.topics or match.other_drugs or match.follow_up)
     )
     # "does imuran affect the flu jab", "what is it for": a question only on topics that
-    # tell no emergency and seek no means (the roles' calm and background topics) is
-    # answered too, and the crisis lines follow it. Amounts, doses, "stronger" (the
-    # interactions), side effects and anything urgent keep the crisis reply first.
+    # tell no emergency and seek no means (the roles' calm, background and class-wide
+    # topics) is answered too, and the crisis lines follow it. Amounts, doses,
+    # "stronger" (the interactions), side effects and anything urgent keep the crisis
+    # reply first.
     calm_question = (
         context is not None
         and bool(context.crisis)
         and bool(match.topics)
         and set(match.topics) <= folded.calm_after_crisis
-        and not (match.urgent or match.dose or match.other_drugs or match.thanks)
-        and _MORE_THAN_PRESCRIBED not in match.cues
-        and "retracted" not in match.cues
+        and not (match.urgent or match.other_drugs or match.thanks or _seeks_means(match))
     )
     eased = in_hand or calm_question
     if (
@@ -474,11 +475,9 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         and not eased
         and (
             asked_nothing
-            or match.dose
             or match.thanks
             or match.greeting
-            or _MORE_THAN_PRESCRIBED in match.cues
-            or "retracted" in match.cues
+            or _seeks_means(match)
             or not (match.drugs or match.other_drugs or match.follow_up)
         )
     ):
@@ -559,6 +558,15 @@ def _alerts_section(entries: list[Entry], title: str = "") -> Section:
         drug_id=None,
         cites=tuple(dict.fromkeys(r for e in entries for r in e.references)),
     )
+
+
+def _seeks_means(match: Match) -> bool:
+    """Return True when a turn after a crisis asks about amounts or takes it back.
+
+    "how many would it take", "can I take two tomorrow", "forget I said that": the
+    crisis reply again, whatever else the turn tells ("I've rung Samaritans").
+    """
+    return match.dose or _MORE_THAN_PRESCRIBED in match.cues or _RETRACTED in match.cues
 
 
 def _with_crisis_first(kb: KnowledgeBase, answer: Answer, crisis: frozenset[str]) -> Answer:

@@ -755,6 +755,8 @@ def test_a_crisis_repeated_for_a_question_it_cannot_answer_still_opens_later_rep
         ("her GP knows and is visiting tomorrow", ""),
         ("does grapefruit make imuran stronger", ""),
         ("what are the side effects of imuran", ""),
+        # Help in hand never opens the way to an amount.
+        ("ive rung samaritans and my sister is here. how many imuran can I take at once", ""),
     ],
 )
 def test_a_crisis_in_hand_or_a_calm_question_after_it_is_answered_first(
@@ -762,19 +764,22 @@ def test_a_crisis_in_hand_or_a_calm_question_after_it_is_answered_first(
 ) -> None:
     reply, memory = _talk(knowledge, ["my mum says she wants to die", turn])
     crisis_lines = next(a.entry.answer for a in knowledge.kb.alerts if a.cue == "crisis")
-    closing = [s.text for s in reply.sections if title and s.title == title]
+    crisis_opening = render_plain(knowledge.answer("i want to die", None)).split("\n")[0]
+    closing_titles = {replies.IF_THOUGHTS_COME_BACK, replies.IF_STILL_FEELING}
+    closing = [(s.title, s.text) for s in reply.sections if s.title in closing_titles]
     if title:
         assert reply.kind != "crisis"
         assert reply.urgent is None
-        assert closing == [crisis_lines]
+        assert closing == [(title, crisis_lines)]
     else:
-        crisis_opening = render_plain(knowledge.answer("i want to die", None)).split("\n")[0]
         assert render_plain(reply).startswith(crisis_opening)
         assert closing == []
     # The chat keeps its crisis either way: "ok thanks" gets the crisis reply again.
     context = memory.recall("chat")
     assert context is not None
     assert context.crisis == frozenset({"crisis"})
+    thanked = knowledge.answer("ok thanks", context)
+    assert thanked.kind == "crisis"
 
 
 @pytest.mark.parametrize(
