@@ -210,6 +210,7 @@ _ASKS_WHAT_TO_DO = "asks-what-to-do"
 _IT_HAPPENED = "it-happened"
 # "take tonight's one with the morning one", "double up": more at once than prescribed (a cue id).
 _MORE_THAN_PRESCRIBED = "more-than-prescribed"
+# "forget I said that", "only joking": words that take back what was said (a cue id).
 _RETRACTED = "retracted"
 # The last number of a message, with what comes before it.
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+(?:[.,]\d+)?)(?!.*\d)", re.S)
@@ -444,15 +445,15 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # again, until a turn says it is over ("gone now").
         match = replace(match, cues=match.cues | standing, urgent=True)
     told_crisis: frozenset[str] = frozenset()
+    # A turn after a crisis that asks about no amount may be answered first (below).
+    after_crisis = context is not None and bool(context.crisis) and not _seeks_means(match)
     # "I've rung Samaritans and my sister is staying with me. should I take my aza
     # tonight": the crisis is in hand and a question is asked, so it is answered, and
     # the crisis lines follow the answer.
     in_hand = (
-        context is not None
-        and bool(context.crisis)
+        after_crisis
         and not match.cues.isdisjoint(folded.eases_crisis)
         and not asked_nothing
-        and not _seeks_means(match)
         and bool(match.drugs or match.topics or match.other_drugs or match.follow_up)
     )
     # "does imuran affect the flu jab", "what is it for": a question only on topics that
@@ -461,11 +462,10 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     # "stronger" (the interactions), side effects and anything urgent keep the crisis
     # reply first.
     calm_question = (
-        context is not None
-        and bool(context.crisis)
+        after_crisis
         and bool(match.topics)
         and set(match.topics) <= folded.calm_after_crisis
-        and not (match.urgent or match.other_drugs or match.thanks or _seeks_means(match))
+        and not (match.urgent or match.other_drugs or match.thanks)
     )
     eased = in_hand or calm_question
     if (
