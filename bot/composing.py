@@ -1392,6 +1392,8 @@ class _AnswerBuilder:
                 self.notices.append(
                     replies.NO_TOPIC_FOR_DRUG.format(topic=title, drug=drug.name.lower())
                 )
+                if topic is not None and topic.safety_net is not None:
+                    self.add_safety_net(topic.safety_net)
         if not answered and not any(s.drug_id == drug.id for s in self.sections):
             if asked:
                 self.add_topic_buttons(drug)
@@ -1409,6 +1411,19 @@ class _AnswerBuilder:
                     self.said_not_sure = True
                 self.add_overview(drug)
         return len(self.sections) > before
+
+    def add_safety_net(self, cue_id: str) -> None:
+        """Say what to do if it happens where the sources are silent on what was asked.
+
+        "what happens if you take too many imuran": no source answers it for
+        azathioprine, so the extra-dose advice comes under "If it happens", unless the
+        reply already opens with it or gives it.
+        """
+        if any(a.cue == cue_id for a in (*self.alerts, *self.advice)):
+            return
+        alert = self.kb.alert(cue_id)
+        if alert is not None:
+            self.advice.append(alert)
 
     def _unread(self) -> int:
         """Return how many words of the question the bot read as nothing at all."""

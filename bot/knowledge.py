@@ -118,6 +118,9 @@ class Topic:
     id: str
     title: str
     phrases: tuple[str, ...]
+    safety_net: str | None = None
+    """An alert whose words come under "If it happens" when the sources say nothing on
+    this topic for the drug asked ("what happens if you take too many imuran")."""
     where: str = field(default="", compare=False)
 
 
@@ -388,6 +391,8 @@ class _Builder(LanguageReader):
         self.unreadable = False
         self.top_keys: set[str] = set()
         self.alerts: dict[str, Alert] = {}
+        # Topics' safety nets, checked against the alerts once every file is read.
+        self.safety_nets: list[tuple[str, str, str]] = []
 
     # -- parts --------------------------------------------------------------------
 
@@ -545,18 +550,22 @@ class _Builder(LanguageReader):
             return
         topic_id = self.identifier(fields, node, "topic")
         label = f"topic '{topic_id}'" if topic_id else "topic"
-        self.unknown_keys(node, ("id", "title", "phrases"), label)
+        self.unknown_keys(node, ("id", "title", "phrases", "safety-net"), label)
         title = self.text(fields, "title", node, label)
         self.at_most(fields, "title", title, MAX_TITLE_CHARS, label)
         # A topic without phrases is allowed (check warns): it is reached by buttons only.
         phrases = self.text_list(fields, "phrases", node, label, required=False, allow_empty=True)
+        safety_net = self.text(fields, "safety-net", node, label, required=False)
         if topic_id is None or title is None:
             return
         if topic_id in self.topics:
             self.problem(node, f"{label}: duplicate topic id (first at {self.topics[topic_id][1]})")
             return
+        if safety_net is not None:
+            # Checked in finish(): the alerts come after the topics in the file.
+            self.safety_nets.append((self.where(fields["safety-net"]), label, safety_net))
         self.topics[topic_id] = (
-            Topic(topic_id, title, lowered(phrases), self.where(node)),
+            Topic(topic_id, title, lowered(phrases), safety_net, self.where(node)),
             self.where(node),
         )
 
@@ -776,6 +785,9 @@ class _Builder(LanguageReader):
                 self.problems.append(
                     f"{where}: {label}: reference {ref_id} is listed but never cited in the answer"
                 )
+        for where, label, cue_id in self.safety_nets:
+            if cue_id not in self.alerts:
+                self.problems.append(f"{where}: {label}: safety-net '{cue_id}' is no alert")
         first = sources[0] if sources else "knowledge"
         # Whole-file checks only when every file could be read: a file that did not
         # parse is one problem, not four.

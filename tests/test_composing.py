@@ -651,6 +651,42 @@ def test_a_red_flag_happening_now_is_an_alarm_not_advice(
 
 
 @pytest.mark.parametrize(
+    ("question", "silent_on"),
+    [
+        # The sources say nothing on too much azathioprine or dapsone: the topic's
+        # safety net says what to do if it happens.
+        ("what happens if you take too many imuran", "azathioprine"),
+        ("what happens if my son takes too much dapsone", "dapsone"),
+        # Their own entry answers it for mycophenolate and sirolimus.
+        ("what if i took too many cellcept by mistake", None),
+        ("what happens if you take too much sirolimus", None),
+    ],
+)
+def test_a_topic_the_sources_leave_silent_gets_its_safety_net(
+    kb: KnowledgeBase, matcher: Matcher, question: str, silent_on: str | None
+) -> None:
+    answer = ask(kb, matcher, question)
+    silent = (
+        [replies.NO_TOPIC_FOR_DRUG.format(topic="if too much was taken", drug=silent_on)]
+        if silent_on
+        else []
+    )
+    advice = [s.entry_key for s in answer.sections if s.title == replies.IF_IT_HAPPENS]
+    assert answer.urgent is None
+    assert [n for n in answer.notices if n.startswith("My sources do not cover")] == silent
+    assert advice == (["alert.poisoning.extra-dose"] if silent_on else [])
+
+
+def test_a_safety_net_never_repeats_the_alarm_it_would_give(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    answer = ask(kb, matcher, "i took 2 imuran by mistake")
+    assert answer.urgent is not None
+    assert answer.urgent.text.startswith("Contact your pharmacist, doctor or a poison line now")
+    assert all(s.title != replies.IF_IT_HAPPENS for s in answer.sections)
+
+
+@pytest.mark.parametrize(
     ("question", "unsure"),
     [
         # Words the bot reads as nothing: the overview only under a plain "not sure".

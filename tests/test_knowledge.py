@@ -344,6 +344,13 @@ PROBLEM_CASES = [
         id="reference-never-cited",
     ),
     pytest.param(
+        "    phrases: [grapefruit]\n",
+        "    phrases: [grapefruit]\n    safety-net: red-flag.fever\n",
+        "    safety-net: red-flag.fever",
+        "topic 'interactions': safety-net 'red-flag.fever' is no alert",
+        id="safety-net-no-alert",
+    ),
+    pytest.param(
         "      - id: side-effects\n",
         "      - id: dosing\n",
         "      - id: dosing",
