@@ -83,6 +83,9 @@ class Context:
     told next is read as the result it came to ("today 41": a fall from 90)."""
     count_of: str = ""
     """The cue (``reads-numbers``) whose result ``count`` is: platelets, haemoglobin..."""
+    count_earlier: tuple[str, ...] = ()
+    """Results of the same kind the chat told before ``count``, the oldest first: a fall
+    told one number per turn (60, then 35, then 22) is read from each of them."""
     named: tuple[str, ...] = ()
     """Covered drugs the chat has named, the first first: "going back to the first one"
     is about ``named[0]`` (kept by the conversation memory)."""
@@ -132,6 +135,8 @@ class Answer:
     """The blood result the question told, if any (see ``Context.count``)."""
     count_of: str = ""
     """The cue whose result ``count`` is (see ``Context.count_of``)."""
+    count_earlier: tuple[str, ...] = ()
+    """Results told before ``count`` in the chat (see ``Context.count_earlier``)."""
     heard: frozenset[str] = frozenset()
     """Red flags the question spoke of without raising them (see ``Context.heard``)."""
     understood: bool = True
@@ -169,6 +174,7 @@ class Answer:
                     self.strangers if not self.subject else (),
                     self.count,
                     self.count_of,
+                    self.count_earlier,
                     heard=self.heard,
                     paired=self.paired,
                 )
@@ -186,6 +192,7 @@ class Answer:
             self.alarms,
             count=self.count,
             count_of=self.count_of,
+            count_earlier=self.count_earlier,
             heard=self.heard,
             paired=self.paired,
         )
@@ -212,6 +219,8 @@ _IT_HAPPENED = "it-happened"
 _MORE_THAN_PRESCRIBED = "more-than-prescribed"
 # "forget I said that", "only joking": words that take back what was said (a cue id).
 _RETRACTED = "retracted"
+# How many results told before the latest the chat keeps, to read a fall from.
+_EARLIER_COUNTS = 4
 # The last number of a message, with what comes before it.
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+(?:[.,]\d+)?)(?!.*\d)", re.S)
 # A number after count talk's words, as a folded message writes it ("45k", "11 000"),
@@ -258,28 +267,19 @@ def answer_question(
         # "plt 85 last month", then "today it's 12": the number is a platelet count,
         # read with the cue's label ("platelets") put before it; "hb was 120", then
         # "its 92 now": a haemoglobin.
-        match = matcher.match(
-            _LAST_NUMBER.sub(lambda m: f"{m[1]}{talk.label} {m[2]}", text, count=1)
-        )
+        label = talk.label
+        match = matcher.match(_LAST_NUMBER.sub(lambda m: f"{m[1]}{label} {m[2]}", text, count=1))
         last = _LAST_NUMBER.match(text)
         told = last[2] if last is not None else ""
         told_of = talk.id
-        if context.count and context.count_of in ("", talk.id):
-            # Read after the result told before it ("platelets 85 then 41"), a fall is
-            # one; only what that reading adds about a fall counts, never the old count.
-            # A number told as past ("last month it was 2,100") came before it.
-            older, newer = (
-                (told, context.count) if _TOLD_AS_PAST in match.cues else (context.count, told)
-            )
-            fall = matcher.match(f"{talk.label} {older} then {newer}")
-            old_low = folded.low_count.id if folded.low_count is not None else ""
-            added = {
-                c for c in fall.cues & folded.urgent if c.startswith("count.") and c != old_low
-            }
-            if added:
-                match = replace(match, cues=match.cues | added, urgent=True)
     else:
         told, told_of = _told_count(folded, match)
+        talk = next((c for c in folded.result_talks if c.id == told_of), None)
+    earlier = _earlier_counts(context, told, told_of)
+    if talk is not None and earlier:
+        added = _fall_in_chat(matcher, folded, talk, told, earlier, _TOLD_AS_PAST in match.cues)
+        if added:
+            match = replace(match, cues=match.cues | added, urgent=True)
     low = folded.low_count
     if (
         context is not None
@@ -305,7 +305,39 @@ def answer_question(
         # now opens the reply (less what this turn, or another of them, overrides).
         match = replace(match, cues=match.cues | raised, urgent=True)
     answer = compose_answer(kb, match, context)
-    return replace(answer, count=told, count_of=told_of) if told else answer
+    if not told:
+        return answer
+    return replace(answer, count=told, count_of=told_of, count_earlier=earlier)
+
+
+def _earlier_counts(context: Context | None, told: str, told_of: str) -> tuple[str, ...]:
+    """Return the results of the kind told now that the chat told before, the oldest first."""
+    if context is None or not told or not context.count or context.count_of not in ("", told_of):
+        return ()
+    return (*context.count_earlier, context.count)[-_EARLIER_COUNTS:]
+
+
+def _fall_in_chat(
+    matcher: Matcher,
+    folded: _Folded,
+    talk: Cue,
+    told: str,
+    earlier: tuple[str, ...],
+    told_as_past: bool,
+) -> set[str]:
+    """Return the urgent count cues a result raises read after those the chat told.
+
+    Read after each result told before it ("platelets 60", "now 35", "and today 22": a
+    fall from 60), only what that reading adds about a fall counts, never an old count.
+    A number told as past ("last month it was 2,100") came before the latest one.
+    """
+    pairs = [(told, earlier[-1])] if told_as_past else [(older, told) for older in earlier]
+    old_low = folded.low_count.id if folded.low_count is not None else ""
+    added: set[str] = set()
+    for older, newer in pairs:
+        fall = matcher.match(f"{talk.label} {older} then {newer}")
+        added |= {c for c in fall.cues & folded.urgent if c.startswith("count.") and c != old_low}
+    return added
 
 
 def _talk_in(folded: _Folded, cues: Iterable[str]) -> Cue | None:

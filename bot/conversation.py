@@ -97,12 +97,20 @@ class ConversationMemory:
                 count_of=context.count_of
                 if context is not None and context.count
                 else previous.count_of,
+                count_earlier=context.count_earlier
+                if context is not None and context.count
+                else previous.count_earlier,
                 # Only the turn just answered speaks of red flags a next turn can raise.
                 heard=context.heard if context is not None else frozenset(),
             )
         elif previous is not None and previous.count and not context.count:
             # A count told earlier still stands until another is told.
-            context = replace(context, count=previous.count, count_of=previous.count_of)
+            context = replace(
+                context,
+                count=previous.count,
+                count_of=previous.count_of,
+                count_earlier=previous.count_earlier,
+            )
         self.remember(chat, replace(context, named=named) if context is not None else None)
 
     def forget(self, chat: Hashable) -> None:

@@ -337,6 +337,17 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
             "count.falling",
             True,
         ),
+        # A fall told one number per turn is read from each count told before.
+        (
+            ["my platelets were 60 on monday, on imuran", "now 35", "and today 22"],
+            "count.falling",
+            True,
+        ),
+        (["plt 60 last week", "plt 35 on wednesday", "plt 22 today"], "count.falling", True),
+        # A count told with its label is read after the chat's too.
+        (["plt 110 in march on mmf", "plt 45 now"], "count.falling", True),
+        # Up, then a little down: no fall from any count told before.
+        (["plt 30 in june on mmf", "plt 80 now", "plt 65 today"], "count.falling", False),
         # A rise, or a small fall, is no alarm.
         (["on dapsone, plt 40 last month", "today it's 80"], "count.falling", False),
         (["on sirolimus, platelets 60 last week", "now they're 55"], "count.falling", False),
