@@ -95,6 +95,9 @@ class Context:
     paired: tuple[str, ...] = ()
     """Medicines we do not cover that the previous question asked about with ours
     ("ibuprofen with cyclosporine"): "and with azathioprine?" asks the same of it."""
+    crisis_in_hand: bool = False
+    """The chat told its crisis is in hand ("I rang Samaritans, my sister's here"): a
+    question is answered first, with the crisis lines after it."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,8 @@ class Answer:
     """Cues of this question or of the chat that the chat goes on remembering."""
     crisis: frozenset[str] = frozenset()
     """Crisis cues of this reply or earlier in the chat."""
+    crisis_in_hand: bool = False
+    """The chat told its crisis is in hand (see ``Context.crisis_in_hand``)."""
     strangers: tuple[str, ...] = ()
     """Drugs we do not cover that a "not covered" reply is about."""
     mentioned: tuple[str, ...] = ()
@@ -176,6 +181,7 @@ class Answer:
                     self.count_of,
                     self.count_earlier,
                     heard=self.heard,
+                    crisis_in_hand=self.crisis_in_hand,
                     paired=self.paired,
                 )
             return None
@@ -194,6 +200,7 @@ class Answer:
             count_of=self.count_of,
             count_earlier=self.count_earlier,
             heard=self.heard,
+            crisis_in_hand=self.crisis_in_hand,
             paired=self.paired,
         )
 
@@ -202,6 +209,8 @@ class Answer:
 _FIRST_NAMED = "first-named"
 # "do the two interact", "together ok?": a question about a pair of medicines (a cue id).
 _PAIR_QUESTION = "pair-question"
+# "what are the side effects of it", "the new one": a medicine not named (a cue id).
+_REFERS_BACK = "refers-back"
 # "now the doctor also wants azathioprine": the chat's drug and the one added (a cue id).
 _ADDED_DRUG = "added-drug"
 # A chat that spoke of a blood result, then a message that gives only a number: a cue
@@ -451,6 +460,8 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # "can I take Advil with my cyclosporine?", then "Tylenol then?": the medicine
         # named now with the chat's drug, never a bare "not covered".
         match = replace(match, cues=match.cues | {_PAIR_QUESTION})
+    else:
+        match = _meant_by_it(context, match)
     standing = _standing_alarms(kb, match, context)
     reminded: frozenset[str] = frozenset()
     if not (asked_nothing or _names_only_drugs(match)):
@@ -482,12 +493,16 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     # "I've rung Samaritans and my sister is staying with me. should I take my aza
     # tonight": the crisis is in hand and a question is asked, so it is answered, and
     # the crisis lines follow the answer.
+    told_in_hand = after_crisis and not match.cues.isdisjoint(folded.eases_crisis)
     in_hand = (
-        after_crisis
-        and not match.cues.isdisjoint(folded.eases_crisis)
+        (told_in_hand or (context is not None and context.crisis_in_hand and after_crisis))
         and not asked_nothing
         and bool(match.drugs or match.topics or match.other_drugs or match.follow_up)
     )
+    # "I rang Samaritans like you said, my sister's coming over": a turn that only tells
+    # it is in hand is heard, with the crisis lines after it; a red flag told in it
+    # keeps the crisis reply, with what to do now.
+    in_hand_only = told_in_hand and not in_hand and not match.urgent
     # "does imuran affect the flu jab", "what is it for": a question only on topics that
     # tell no emergency and seek no means (the roles' calm, background and class-wide
     # topics) is answered too, and the crisis lines follow it. Amounts, doses,
@@ -500,7 +515,10 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         and not (match.urgent or match.other_drugs or match.thanks)
     )
     eased = in_hand or calm_question
-    if (
+    if in_hand_only and context is not None:
+        heard = _message_only("answer", replies.CRISIS_IN_HAND, ())
+        answer = _with_reminder(kb, heard, context.crisis, replies.IF_THOUGHTS_COME_BACK)
+    elif (
         context is not None
         and context.crisis
         and not match.exclusive
@@ -565,20 +583,67 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
             else:
                 title = replies.IF_THOUGHTS_COME_BACK if in_hand else replies.IF_STILL_FEELING
                 answer = _with_reminder(kb, answer, context.crisis, title)
+    answer = _may_mean_the_other(kb, context, match, answer)
     if reminded and answer.kind != "crisis":
         answer = _with_reminder(kb, answer, reminded)
     crisis = told_crisis or (frozenset(match.cues) if answer.kind == "crisis" else frozenset())
+    # Help in hand stands for the chat until a crisis reply is needed again.
+    crisis_in_hand = answer.kind != "crisis" and (
+        in_hand or in_hand_only or (context is not None and context.crisis_in_hand)
+    )
     alarms = match.cues & folded.urgent
     return replace(
         answer,
         kept_cues=match.cues & folded.remembered,
         crisis=crisis or (context.crisis if context is not None else frozenset()),
+        crisis_in_hand=crisis_in_hand,
         alarms=(alarms if answer.urgent is not None else frozenset()) | reminded,
         asked=answer.asked or (tuple(match.topics) if answer.kind == "not_covered" else ()),
         mentioned=match.drugs if answer.kind != "crisis" else (),
         heard=frozenset(match.heard_flags),
         paired=match.other_drugs if _PAIR_QUESTION in match.cues else (),
     )
+
+
+def _meant_by_it(context: Context | None, match: Match) -> Match:
+    """Read "it" as the medicine we do not cover that the chat was just about.
+
+    "my doctor mentioned rituximab", then "can I take it with my azathioprine": the pair
+    of rituximab with azathioprine. "is eltrombopag ok with my imuran", then "what are
+    the side effects of it": eltrombopag's, which are not covered. Azathioprine's own
+    facts there would read as rituximab's, or as "no problem with it".
+    """
+    if context is None or _REFERS_BACK not in match.cues or match.other_drugs:
+        return match
+    if context.strangers and match.drugs and _PAIR_QUESTION in match.cues:
+        return replace(match, other_drugs=context.strangers)
+    return match
+
+
+def _may_mean_the_other(
+    kb: KnowledgeBase, context: Context | None, match: Match, answer: Answer
+) -> Answer:
+    """Say whom an answer about our drug is about when "it" may mean the other medicine.
+
+    "I'm on rapamune, should they start me on a statin with it", then "does it put you
+    at risk of skin cancer": "it" may be either. Sirolimus is answered, under a line that
+    says the statin is not covered and that what follows is about sirolimus only, so its
+    facts never read as the statin's.
+    """
+    if (
+        context is None
+        or not context.paired
+        or _REFERS_BACK not in match.cues
+        or match.drugs
+        or match.other_drugs
+        or answer.kind != "answer"
+        or answer.urgent is not None
+        or not answer.drugs
+    ):
+        return answer
+    ours = (d.name.lower() for d in (kb.drug(i) for i in answer.drugs) if d is not None)
+    notice = replies.IF_YOU_MEAN_OTHER.format(others=_names(context.paired), drugs=_names(ours))
+    return replace(answer, notices=(notice, *answer.notices))
 
 
 def _alerts_section(entries: list[Entry], title: str = "") -> Section:
@@ -1425,7 +1490,7 @@ class _AnswerBuilder:
                     replies.NO_TOPIC_FOR_DRUG.format(topic=title, drug=drug.name.lower())
                 )
                 if topic is not None and topic.safety_net is not None:
-                    self.add_safety_net(topic.safety_net)
+                    self.add_safety_net(topic_id, topic.safety_net)
         if not answered and not any(s.drug_id == drug.id for s in self.sections):
             if asked:
                 self.add_topic_buttons(drug)
@@ -1444,14 +1509,17 @@ class _AnswerBuilder:
                 self.add_overview(drug)
         return len(self.sections) > before
 
-    def add_safety_net(self, cue_id: str) -> None:
+    def add_safety_net(self, topic_id: str, cue_id: str) -> None:
         """Say what to do if it happens where the sources are silent on what was asked.
 
         "what happens if you take too many imuran": no source answers it for
         azathioprine, so the extra-dose advice comes under "If it happens", unless the
-        reply already opens with it or gives it.
+        reply already opens with what to do about it ("my son swallowed two of my
+        imuran": the child's alert) or gives it.
         """
-        if any(a.cue == cue_id for a in (*self.alerts, *self.advice)):
+        if any(a.cue == cue_id or topic_id in a.topics for a in self.alerts) or any(
+            a.cue == cue_id for a in self.advice
+        ):
             return
         alert = self.kb.alert(cue_id)
         if alert is not None:

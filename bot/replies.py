@@ -12,6 +12,7 @@ __all__ = [
     "CLASS_TITLE",
     "COVERAGE",
     "COVERAGE_MORE",
+    "CRISIS_IN_HAND",
     "DOSE_CLARIFY",
     "DOSE_REFUSAL",
     "ENGLISH_ONLY",
@@ -23,6 +24,7 @@ __all__ = [
     "IF_STILL_FEELING",
     "IF_THOUGHTS_COME_BACK",
     "IF_THOUGHTS_LIKE_THESE",
+    "IF_YOU_MEAN_OTHER",
     "NOT_COVERED_NAMES",
     "NOT_COVERED_PLAIN",
     "NOT_COVERED_TAIL",
@@ -63,6 +65,11 @@ ENGLISH_ONLY = (
 CANNOT_TELL_PAIR = (
     "I can't tell whether {others} {is_are} safe to take with {drugs}: my sources do not cover "
     "that combination. Please check with your pharmacist before taking them together."
+)
+#: "it" after a drug we do not cover was asked with ours: the answer is ours only.
+IF_YOU_MEAN_OTHER = (
+    "If you mean {others}, my sources do not cover that, so please ask your doctor or "
+    "pharmacist. What follows is about {drugs} only."
 )
 #: A drug we do not cover compared with one we do.
 CANNOT_COMPARE = (
@@ -148,6 +155,8 @@ STILL_TO_DO = "From earlier in this chat, if not done yet"
 #: Title of the crisis lines beside an answer, where crisis words were read but no crisis
 #: ("my leaflet warns of suicidal thoughts, does azathioprine?").
 IF_THOUGHTS_LIKE_THESE = "If you ever have thoughts like these"
+#: A turn after a crisis that only tells help is in hand ("I rang Samaritans").
+CRISIS_IN_HAND = "I'm really glad you reached out for help, and thank you for telling me."
 #: Title of the crisis lines after an answer, once the chat told its crisis is in hand.
 IF_THOUGHTS_COME_BACK = "If those thoughts come back or get worse"
 #: Title of the crisis lines after the answer to a calm question asked after a crisis.

@@ -760,10 +760,13 @@ def test_a_crisis_repeated_for_a_question_it_cannot_answer_still_opens_later_rep
         # A question on a calm topic (vaccines, pregnancy, what it is for): answered too.
         ("can she have the flu jab on imuran", replies.IF_STILL_FEELING),
         ("is imuran ok in pregnancy", replies.IF_STILL_FEELING),
-        # Help not reached, nothing asked, or a question that may seek means (side
-        # effects, what makes it stronger, amounts): the crisis reply opens it.
+        # Told in hand and nothing asked: heard, with the crisis lines after it.
+        ("her GP knows and is visiting tomorrow", replies.IF_THOUGHTS_COME_BACK),
+        ("i told my mum. she's driving me to a&e now", replies.IF_THOUGHTS_COME_BACK),
+        # Help not reached, or a question that may seek means (side effects, what makes
+        # it stronger, amounts): the crisis reply opens it.
         ("I rang the samaritans but no one answered. does imuran affect sleep", ""),
-        ("her GP knows and is visiting tomorrow", ""),
+        ("I rang the samaritans but no one answered", ""),
         ("does grapefruit make imuran stronger", ""),
         ("what are the side effects of imuran", ""),
         # Help in hand never opens the way to an amount.
@@ -791,6 +794,21 @@ def test_a_crisis_in_hand_or_a_calm_question_after_it_is_answered_first(
     assert context.crisis == frozenset({"crisis"})
     thanked = knowledge.answer("ok thanks", context)
     assert thanked.kind == "crisis"
+
+
+def test_a_crisis_told_in_hand_stands_for_the_next_questions(knowledge: LoadedKnowledge) -> None:
+    turns = ["I just want to die", "i rang samaritans, my sister is coming over"]
+    heard, memory = _talk(knowledge, turns)
+    assert heard.notices == (replies.CRISIS_IN_HAND,)
+    question = "she's here now. does imuran affect sleep"
+    reply = knowledge.answer(question, memory.recall("chat"))
+    assert reply.kind != "crisis"
+    assert reply.drugs == ("azathioprine",)
+    assert reply.sections[-1].title == replies.IF_THOUGHTS_COME_BACK
+    # An amount asked after it is the crisis reply again.
+    memory.after("chat", reply)
+    means = knowledge.answer("how many would it take", memory.recall("chat"))
+    assert means.kind == "crisis"
 
 
 @pytest.mark.parametrize(
@@ -958,3 +976,74 @@ def test_a_follow_up_pair_keeps_the_medicine_asked_before(
 
     assert reply.notices[0].startswith(notice)
     assert reply.drugs == ()
+
+
+@pytest.mark.parametrize(
+    ("turns", "opening"),
+    [
+        # "it" after a medicine we do not cover, with ours named: the pair.
+        (
+            ["my doctor mentioned rituximab", "can I take it with my azathioprine"],
+            "I can't tell whether rituximab is safe to take with azathioprine",
+        ),
+        (
+            ["doctor suggested romiplostim", "does it interact with cellcept"],
+            "I can't tell whether romiplostim is safe to take with mycophenolate mofetil",
+        ),
+    ],
+)
+def test_it_after_a_medicine_not_covered_is_that_medicine(
+    knowledge: LoadedKnowledge, turns: list[str], opening: str
+) -> None:
+    reply, _memory = _talk(knowledge, turns)
+
+    assert render_plain(reply).startswith(opening)
+    assert reply.drugs == ()
+
+
+@pytest.mark.parametrize(
+    ("turns", "other", "drug"),
+    [
+        # "it" after a pair with ours may mean either: ours is answered, under a line
+        # that says the other is not covered and whom the answer is about.
+        (
+            [
+                "I'm on azathioprine",
+                "my haematologist wants to add eltrombopag, is that ok together?",
+                "what are the side effects of it?",
+            ],
+            "eltrombopag",
+            "azathioprine",
+        ),
+        (
+            ["is tacrolimus ok with mycophenolate", "does it cause kidney problems"],
+            "tacrolimus",
+            "mycophenolate mofetil",
+        ),
+        (
+            [
+                "my cholesterol came back high, I'm on rapamune",
+                "should they start me on a statin with it",
+                "does it put you at risk of anything else, like skin cancer",
+            ],
+            "statins",
+            "sirolimus",
+        ),
+    ],
+)
+def test_it_after_a_pair_says_whom_the_answer_is_about(
+    knowledge: LoadedKnowledge, turns: list[str], other: str, drug: str
+) -> None:
+    reply, _memory = _talk(knowledge, turns)
+
+    assert reply.notices[0] == replies.IF_YOU_MEAN_OTHER.format(others=other, drugs=drug)
+    assert reply.drugs
+
+
+def test_it_with_our_drug_named_is_our_drug(knowledge: LoadedKnowledge) -> None:
+    # A dummy "it" with our drug named: its own answer, not the medicine asked before.
+    reply, _memory = _talk(
+        knowledge, ["can i take ibuprofen with my imuran", "is it ok to drink on imuran"]
+    )
+
+    assert reply.topics[0] == "azathioprine.alcohol"
