@@ -364,6 +364,12 @@ def test_a_drug_named_after_a_pregnancy_gets_its_pregnancy_entry(
         (["on imuran", "my neutrophils were 2.0", "now 0.9"], "count.other-low", True),
         (["on imuran", "white count was 4.5 last month", "today 2.1"], "count.other-low", True),
         (["on dapsone, hb 125 last month", "now 130"], "count.other-low", False),
+        # A number told with its month is a result too.
+        (
+            ["my dad is on cellcept", "his hb was 128 in may", "102 in june"],
+            "count.other-low",
+            True,
+        ),
         # A result in thousands, and one told as past, came before the one told now.
         (
             ["my son's ANC is 2,400 on cellcept", "last month it was 2,100, so it's going up?"],
