@@ -601,7 +601,11 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         asked=answer.asked or (tuple(match.topics) if answer.kind == "not_covered" else ()),
         mentioned=match.drugs if answer.kind != "crisis" else (),
         heard=frozenset(match.heard_flags),
-        paired=match.other_drugs if _PAIR_QUESTION in match.cues else (),
+        # "im on cellcept and my gp wants me on omeprazole": a medicine we do not cover
+        # named with ours is asked about with it, whatever the words.
+        paired=match.other_drugs
+        if _PAIR_QUESTION in match.cues or (match.drugs and answer.kind != "crisis")
+        else answer.paired,
     )
 
 
@@ -613,10 +617,14 @@ def _meant_by_it(context: Context | None, match: Match) -> Match:
     the side effects of it": eltrombopag's, which are not covered. Azathioprine's own
     facts there would read as rituximab's, or as "no problem with it".
     """
-    if context is None or _REFERS_BACK not in match.cues or match.other_drugs:
+    if context is None or match.other_drugs or _PAIR_QUESTION not in match.cues:
         return match
-    if context.strangers and match.drugs and _PAIR_QUESTION in match.cues:
+    if context.strangers and match.drugs and _REFERS_BACK in match.cues:
         return replace(match, other_drugs=context.strangers)
+    if context.paired and context.drugs and not match.drugs:
+        # "im on cellcept and my gp wants me on omeprazole", then "is it safe to take
+        # together": the same pair, never cellcept's own lists.
+        return replace(match, other_drugs=context.paired)
     return match
 
 
@@ -643,7 +651,8 @@ def _may_mean_the_other(
         return answer
     ours = (d.name.lower() for d in (kb.drug(i) for i in answer.drugs) if d is not None)
     notice = replies.IF_YOU_MEAN_OTHER.format(others=_names(context.paired), drugs=_names(ours))
-    return replace(answer, notices=(notice, *answer.notices))
+    # The next "it" may still mean the other medicine.
+    return replace(answer, notices=(notice, *answer.notices), paired=context.paired)
 
 
 def _alerts_section(entries: list[Entry], title: str = "") -> Section:
