@@ -95,9 +95,6 @@ class Context:
     paired: tuple[str, ...] = ()
     """Medicines we do not cover that the previous question asked about with ours
     ("ibuprofen with cyclosporine"): "and with azathioprine?" asks the same of it."""
-    crisis_in_hand: bool = False
-    """The chat told its crisis is in hand ("I rang Samaritans, my sister's here"): a
-    question is answered first, with the crisis lines after it."""
 
 
 @dataclass(frozen=True)
@@ -126,8 +123,6 @@ class Answer:
     """Cues of this question or of the chat that the chat goes on remembering."""
     crisis: frozenset[str] = frozenset()
     """Crisis cues of this reply or earlier in the chat."""
-    crisis_in_hand: bool = False
-    """The chat told its crisis is in hand (see ``Context.crisis_in_hand``)."""
     strangers: tuple[str, ...] = ()
     """Drugs we do not cover that a "not covered" reply is about."""
     mentioned: tuple[str, ...] = ()
@@ -181,7 +176,6 @@ class Answer:
                     self.count_of,
                     self.count_earlier,
                     heard=self.heard,
-                    crisis_in_hand=self.crisis_in_hand,
                     paired=self.paired,
                 )
             return None
@@ -200,7 +194,6 @@ class Answer:
             count_of=self.count_of,
             count_earlier=self.count_earlier,
             heard=self.heard,
-            crisis_in_hand=self.crisis_in_hand,
             paired=self.paired,
         )
 
@@ -495,7 +488,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     # the crisis lines follow the answer.
     told_in_hand = after_crisis and not match.cues.isdisjoint(folded.eases_crisis)
     in_hand = (
-        (told_in_hand or (context is not None and context.crisis_in_hand and after_crisis))
+        told_in_hand
         and not asked_nothing
         and bool(match.drugs or match.topics or match.other_drugs or match.follow_up)
     )
@@ -587,16 +580,11 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     if reminded and answer.kind != "crisis":
         answer = _with_reminder(kb, answer, reminded)
     crisis = told_crisis or (frozenset(match.cues) if answer.kind == "crisis" else frozenset())
-    # Help in hand stands for the chat until a crisis reply is needed again.
-    crisis_in_hand = answer.kind != "crisis" and (
-        in_hand or in_hand_only or (context is not None and context.crisis_in_hand)
-    )
     alarms = match.cues & folded.urgent
     return replace(
         answer,
         kept_cues=match.cues & folded.remembered,
         crisis=crisis or (context.crisis if context is not None else frozenset()),
-        crisis_in_hand=crisis_in_hand,
         alarms=(alarms if answer.urgent is not None else frozenset()) | reminded,
         asked=answer.asked or (tuple(match.topics) if answer.kind == "not_covered" else ()),
         mentioned=match.drugs if answer.kind != "crisis" else (),

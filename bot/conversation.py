@@ -93,9 +93,6 @@ class ConversationMemory:
                 else previous.topics,
                 cues=previous.cues | (context.cues if context is not None else frozenset()),
                 crisis=context.crisis if context is not None else previous.crisis,
-                crisis_in_hand=context.crisis_in_hand
-                if context is not None
-                else previous.crisis_in_hand,
                 count=context.count if context is not None and context.count else previous.count,
                 count_of=context.count_of
                 if context is not None and context.count

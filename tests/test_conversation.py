@@ -802,19 +802,25 @@ def test_a_crisis_in_hand_or_a_calm_question_after_it_is_answered_first(
     assert thanked.kind == "crisis"
 
 
-def test_a_crisis_told_in_hand_stands_for_the_next_questions(knowledge: LoadedKnowledge) -> None:
-    turns = ["I just want to die", "i rang samaritans, my sister is coming over"]
+@pytest.mark.parametrize(
+    "later",
+    [
+        # Help in hand is heard for the turn that tells it only: a later turn's doubt
+        # ("locked herself in") is no weaker than the crisis told before.
+        "shes locked herself in the bathroom. does imuran affect sleep",
+        "how many would it take",
+    ],
+)
+def test_a_crisis_told_in_hand_is_heard_and_the_chat_keeps_its_crisis(
+    knowledge: LoadedKnowledge, later: str
+) -> None:
+    turns = ["I just want to die", "her GP knows and is visiting tomorrow"]
     heard, memory = _talk(knowledge, turns)
     assert heard.notices == (replies.CRISIS_IN_HAND,)
-    question = "she's here now. does imuran affect sleep"
-    reply = knowledge.answer(question, memory.recall("chat"))
-    assert reply.kind != "crisis"
-    assert reply.drugs == ("azathioprine",)
-    assert reply.sections[-1].title == replies.IF_THOUGHTS_COME_BACK
-    # An amount asked after it is the crisis reply again.
-    memory.after("chat", reply)
-    means = knowledge.answer("how many would it take", memory.recall("chat"))
-    assert means.kind == "crisis"
+    assert heard.sections[-1].title == replies.IF_THOUGHTS_COME_BACK
+    reply = knowledge.answer(later, memory.recall("chat"))
+    crisis_opening = render_plain(knowledge.answer("i want to die", None)).split("\n")[0]
+    assert render_plain(reply).startswith(crisis_opening)
 
 
 @pytest.mark.parametrize(
@@ -1046,10 +1052,13 @@ def test_it_after_a_pair_says_whom_the_answer_is_about(
     assert reply.drugs
 
 
-def test_it_with_our_drug_named_is_our_drug(knowledge: LoadedKnowledge) -> None:
-    # A dummy "it" with our drug named: its own answer, not the medicine asked before.
+def test_it_with_our_drug_named_gets_no_line_about_the_other(
+    knowledge: LoadedKnowledge,
+) -> None:
+    # Our drug named after a pair: the answer is plainly about it.
     reply, _memory = _talk(
-        knowledge, ["can i take ibuprofen with my imuran", "is it ok to drink on imuran"]
+        knowledge, ["is tacrolimus ok with mycophenolate", "does it cause tiredness on dapsone"]
     )
 
-    assert reply.topics[0] == "azathioprine.alcohol"
+    assert reply.drugs == ("dapsone",)
+    assert not any(n.startswith("If you mean") for n in reply.notices)
