@@ -454,7 +454,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # named now with the chat's drug, never a bare "not covered".
         match = replace(match, cues=match.cues | {_PAIR_QUESTION})
     else:
-        match = _meant_by_it(context, match)
+        match = _pair_asked_again(context, match)
     standing = _standing_alarms(kb, match, context)
     reminded: frozenset[str] = frozenset()
     if not (asked_nothing or _names_only_drugs(match)):
@@ -597,13 +597,12 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     )
 
 
-def _meant_by_it(context: Context | None, match: Match) -> Match:
-    """Read "it" as the medicine we do not cover that the chat was just about.
+def _pair_asked_again(context: Context | None, match: Match) -> Match:
+    """Read a pair question as asked of the medicine we do not cover the chat was about.
 
     "my doctor mentioned rituximab", then "can I take it with my azathioprine": the pair
-    of rituximab with azathioprine. "is eltrombopag ok with my imuran", then "what are
-    the side effects of it": eltrombopag's, which are not covered. Azathioprine's own
-    facts there would read as rituximab's, or as "no problem with it".
+    of rituximab with azathioprine; azathioprine's own lists there would read as "no
+    problem with it". (An "it" that asks no pair: ``_may_mean_the_other``.)
     """
     if context is None or match.other_drugs or _PAIR_QUESTION not in match.cues:
         return match
