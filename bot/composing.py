@@ -8,6 +8,7 @@ crisis gets its own reply and nothing else.
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Iterable
@@ -447,6 +448,9 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         and context.paired
         and context.drugs
         and match.other_drugs
+        # "rituximab or dapsone, which is better", then "tell me about rituximab": the
+        # same medicine asked of alone, no new pair.
+        and not set(match.other_drugs) <= set(context.paired)
         and set(match.topics) <= {interactions}
         and not (match.drugs or match.general or match.urgent)
     ):
@@ -907,7 +911,26 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # "can I take ibuprofen on dapsone", then "what about on cyclosporin": the chat
         # goes on asking about what may be taken with the drug named next.
         return replace(answer, asked=(interactions,))
+    speaking = _topics_speaking_of(kb, covered, match.other_drugs)
     if (
+        speaking
+        and interactions not in speaking
+        and interactions not in topics
+        and (not topics or _PAIR_QUESTION in match.cues or set(topics) <= set(speaking))
+    ):
+        # "rituximab or dapsone, which is better": only what is used when rituximab
+        # cannot be speaks of it; the interactions, silent on it, would read as "no
+        # problem", and the entry alone as a comparison.
+        others = list(match.other_drugs)
+        if _PAIR_QUESTION in match.cues:
+            # "can I have rituximab while on dapsone": the pair is not judged there.
+            topics = [*speaking, interactions, *topics]
+            template = replies.CANNOT_TELL_PAIR
+        else:
+            topics = [*speaking, *topics]
+            template = replies.NOT_COMPARED if "comparison" in match.cues else replies.NAMED_ONLY
+        builder.notices.insert(0, _about_pair(template, others, covered))
+    elif (
         match.other_drugs
         and interactions not in topics
         and (not topics or _PAIR_QUESTION in match.cues)
@@ -999,13 +1022,13 @@ def _compose_without_drug(
             # "what is the G6PD test for": the drugs whose own entries hold the words.
             named = {k.split(".", 1)[0] for k in match.entries if k.endswith(f".{topic_id}")}
             holders = [d for d in holders if d.id in named] or holders
-            return replace(
-                _clarify(
-                    replies.WHICH_MEDICINE.format(topic=title),
-                    [Button(d.name, f"e:{d.id}.{topic_id}") for d in holders[:_MAX_BUTTONS]],
-                ),
-                asked=(topic_id,),
+            # "can I stop my steroids now": what the cues say ("don't stop on your
+            # own") comes with the question back.
+            which = _clarify(
+                replies.WHICH_MEDICINE.format(topic=title),
+                [Button(d.name, f"e:{d.id}.{topic_id}") for d in holders[:_MAX_BUTTONS]],
             )
+            return replace(which, asked=(topic_id,), notices=(*builder.says(), *which.notices))
     if (
         builder.sections
         or builder.alerts
@@ -1196,6 +1219,20 @@ def _strangers(kb: KnowledgeBase, covered: list[Drug], others: tuple[str, ...]) 
     return [n for n in others if not spoken_of(n)]
 
 
+def _topics_speaking_of(kb: KnowledgeBase, covered: list[Drug], names: Iterable[str]) -> list[str]:
+    """Return the topics of the covered drugs' entries whose answer or phrases name a drug."""
+    aliases = _folded(kb).aliases
+    folded = [normalize(n) for n in names]
+    wanted = {f" {n} " for name in folded for n in (name, aliases.get(name, name))}
+    topics: list[str] = []
+    for drug in covered:
+        for entry in drug.entries:
+            text = " " + " | ".join(normalize(t) for t in (entry.answer, *entry.phrases)) + " "
+            if entry.topic_id not in topics and any(w in text for w in wanted):
+                topics.append(entry.topic_id)
+    return topics
+
+
 def _asks_about_an_item(kb: KnowledgeBase, covered: list[Drug], match: Match) -> bool:
     """Return True when the question names an item a covered drug's interactions speak of.
 
@@ -1307,9 +1344,24 @@ def answer_per_section(kb: KnowledgeBase, answer: Answer) -> list[Answer]:
     return parts
 
 
+#: A name of two or more capitalised words ("National Kidney Federation", "Versus
+#: Arthritis"): who says a fact, never what the fact is about.
+_PROPER_NAME = re.compile(r"\b[A-Z][a-z']+(?:\s+[A-Z][a-z']+)+")
+
+
+@functools.lru_cache(maxsize=512)
+def _spoken_words(answer: str) -> tuple[str, ...]:
+    """Return the words an answer speaks of, less the names of who says it."""
+    return tuple(normalize(_PROPER_NAME.sub(" ", answer)).split())
+
+
 def _mentions(entry: Entry, content: list[str]) -> bool:
-    """Return True when the entry's answer speaks of one of ``content`` ("dizzy": "dizziness")."""
-    answer_words = normalize(entry.answer).split()
+    """Return True when the entry's answer speaks of one of ``content`` ("dizzy": "dizziness").
+
+    "does sirolimus affect kidneys": the National Kidney Federation giving a grapefruit
+    rule says nothing of kidneys.
+    """
+    answer_words = _spoken_words(entry.answer)
     return any(any(a.startswith(w[:4]) for a in answer_words) for w in content)
 
 
@@ -1691,7 +1743,14 @@ def _not_covered(
         ),
         strangers=(*other_drugs, *unknown),
     )
-    urgent = builder.urgent_section() if builder is not None else None
+    if builder is None:
+        return answer
+    # "can I stop my prednisolone now": never a bare "not covered" where the message
+    # tells what its cues speak to (do not stop on your own, low mood, a pregnancy).
+    said = builder.says()
+    if said:
+        answer = replace(answer, notices=tuple(dict.fromkeys((*said, *answer.notices))))
+    urgent = builder.urgent_section()
     if urgent is None:
         return answer
     # What to do now is said whatever else the message says.

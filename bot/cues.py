@@ -116,6 +116,8 @@ class CueReader:
         self._own_news = frozenset(c.id for c in language.cues if c.own_news)
         #: Cues that say a red flag told before is over ("gone now", "scan was clear").
         self.ends_alarms = frozenset(c.id for c in language.cues if c.ends_alarms)
+        #: Cues that tell a red flag as the patient's own now: never doubted by a model.
+        self.undoubted = frozenset(c.id for c in language.cues if c.undoubted)
         # Read by id: a denial of a list ("Bleeding, bruising, fever: none of those").
         self._list_denial = frozenset(c.id for c in language.cues if c.id == "denied-after")
         #: Cues that say their sentence tells no red flag happening now.

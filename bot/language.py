@@ -134,6 +134,9 @@ class Cue:
     """An urgent timeless cue whose alarm, standing over a later question on another
     subject, follows that question's answer instead of opening it (a contact, an extra
     dose: a call to make today, said once at the top already)."""
+    undoubted: bool = False
+    """Tells a red flag as the patient's own, now ("cellcept making my gums bleed,
+    normal?"): the learned no-emergency opinion never doubts the message's red flags."""
     eases_crisis: bool = False
     """Tells, after a crisis in the chat, that it is in hand ("I've rung Samaritans and my
     sister is staying with me"): a question asked with it is answered, and the crisis

@@ -72,6 +72,7 @@ _CUE_KEYS = (
     "reminds-after",
     "reads-numbers",
     "eases-crisis",
+    "undoubted",
     "foreign",
     "remembered",
     "topic",
@@ -354,6 +355,7 @@ class LanguageReader(NodeReader):
                     "reminds-after",
                     "reads-numbers",
                     "eases-crisis",
+                    "undoubted",
                     "foreign",
                     "remembered",
                 )
@@ -409,6 +411,7 @@ class LanguageReader(NodeReader):
                 timeless=flags["timeless"],
                 reminds_after=flags["reminds-after"],
                 eases_crisis=flags["eases-crisis"],
+                undoubted=flags["undoubted"],
                 reads_numbers=flags["reads-numbers"],
                 foreign=flags["foreign"],
                 remembered=flags["remembered"],

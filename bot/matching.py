@@ -530,8 +530,10 @@ class Matcher:
         fired, dropped = self.cues.settle(fired)
         for cue_id, doubts, model in self.doubting:
             # Read only where a red flag it doubts fired: the model weighs the message
-            # whole ("if I took a double dose by mistake what would happen").
-            if fired & doubts and model.hears(text):
+            # whole ("if I took a double dose by mistake what would happen"). Never
+            # where a cue tells the red flag as the patient's own now ("cellcept making
+            # my gums bleed, normal?"): a worried question about it is still a report.
+            if fired & doubts and not fired & self.cues.undoubted and model.hears(text):
                 doubted |= fired & doubts
                 fired = (fired - doubts) | {cue_id}
         for cue_id, model in self.learned:

@@ -77,6 +77,17 @@ CANNOT_COMPARE = (
     "Please ask your doctor or pharmacist; below you can choose what my sources say about "
     "{drugs}."
 )
+#: A drug we do not cover compared with one we do whose entries name it without comparing.
+NOT_COMPARED = (
+    "My sources do not compare {others} with {drugs}, and {others} {is_are} not covered by them. "
+    "Which treatment suits you is a question for your haematologist. Below is where my sources "
+    "mention {others} for {drugs}."
+)
+#: A drug we do not cover that the covered drug's entries only name in passing.
+NAMED_ONLY = (
+    "My sources do not cover {others}, so please ask your doctor or pharmacist about "
+    "{others}. Below is only where they mention {others} for {drugs}."
+)
 NOT_MENTIONED = (
     'My sources do not mention "{phrase}" for {drug}: that is not the same as saying it cannot '
     "happen. Below is what they do say; ask your doctor or pharmacist about it."

@@ -642,12 +642,81 @@ def test_a_doubted_crisis_answers_the_question_with_the_crisis_lines_beside_it(
     assert answer.sections[0].title == replies.IF_THOUGHTS_LIKE_THESE
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I hit my head this morning, what should I do, on mmf",
+        # Told as the patient's own, though asked about in worry (cue told-as-own).
+        "cellcept making my gums bleed, normal?",
+        "is the blood in my urine a side effect of ciclosporin",
+        "is nosebleeding a side effect of sirolimus, had 3 this week",
+    ],
+)
 def test_a_red_flag_happening_now_is_an_alarm_not_advice(
-    kb: KnowledgeBase, matcher: Matcher
+    kb: KnowledgeBase, matcher: Matcher, question: str
 ) -> None:
-    answer = ask(kb, matcher, "I hit my head this morning, what should I do, on mmf")
+    answer = ask(kb, matcher, question)
     assert answer.urgent is not None
     assert all(s.title != replies.IF_IT_HAPPENS for s in answer.sections)
+
+
+@pytest.mark.parametrize(
+    ("question", "notice", "topics"),
+    [
+        # Only what dapsone is used for names rituximab: its interactions, silent on
+        # it, would read as "no problem", and the entry alone as a comparison.
+        (
+            "they offered me rituximab or dapsone, which is better",
+            "My sources do not compare rituximab with dapsone, and rituximab is not covered "
+            "by them. Which treatment suits you is a question for your haematologist. Below "
+            "is where my sources mention rituximab for dapsone.",
+            ("dapsone.uses",),
+        ),
+        (
+            "what about rituximab, i'm on dapsone",
+            "My sources do not cover rituximab, so please ask your doctor or pharmacist about "
+            "rituximab. Below is only where they mention rituximab for dapsone.",
+            ("dapsone.uses",),
+        ),
+        (
+            "can i have rituximab while on dapsone",
+            "I can't tell whether rituximab is safe to take with dapsone: my sources do not "
+            "cover that combination. Please check with your pharmacist before taking them "
+            "together.",
+            ("dapsone.uses", "dapsone.interactions"),
+        ),
+    ],
+)
+def test_a_medicine_our_entries_only_name_gets_where_they_name_it(
+    kb: KnowledgeBase, matcher: Matcher, question: str, notice: str, topics: tuple[str, ...]
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.notices[0] == notice
+    assert answer.topics == topics
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("can i stop the prednisolone now", "not_covered"),
+        ("can i just stop taking promacta", "not_covered"),
+        ("can i stop my steroids now", "clarify"),
+    ],
+)
+def test_stopping_a_medicine_we_do_not_cover_still_says_not_on_your_own(
+    kb: KnowledgeBase, matcher: Matcher, question: str, kind: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.kind == kind
+    assert answer.notices[0] == (
+        "Please don't stop or change a medicine on your own: talk to your doctor first."
+    )
+
+
+def test_who_gives_a_fact_is_not_what_it_is_about(kb: KnowledgeBase, matcher: Matcher) -> None:
+    # The National Kidney Federation's grapefruit rule says nothing of kidneys.
+    answer = ask(kb, matcher, "does sirolimus affect kidneys")
+    assert "sirolimus.interactions" not in answer.topics
 
 
 @pytest.mark.parametrize(

@@ -1052,6 +1052,19 @@ def test_it_after_a_pair_says_whom_the_answer_is_about(
     assert reply.drugs
 
 
+def test_the_medicine_of_a_comparison_asked_of_alone_is_not_covered(
+    knowledge: LoadedKnowledge,
+) -> None:
+    # "tell me about rituximab" after "rituximab or dapsone": no new pair with dapsone.
+    reply, _memory = _talk(
+        knowledge,
+        ["they offered me rituximab or dapsone, which is better", "tell me about rituximab"],
+    )
+
+    assert reply.kind == "not_covered"
+    assert render_plain(reply).startswith("I can't answer that: rituximab is not covered.")
+
+
 def test_it_with_our_drug_named_gets_no_line_about_the_other(
     knowledge: LoadedKnowledge,
 ) -> None:
