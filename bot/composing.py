@@ -499,7 +499,10 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     # "I rang Samaritans like you said, my sister's coming over": a turn that only tells
     # it is in hand is heard, with the crisis lines after it; a red flag told in it
     # keeps the crisis reply, with what to do now.
-    in_hand_only = told_in_hand and not in_hand and not match.urgent
+    # The learned emergency opinion guesses from crisis words themselves ("talked for an
+    # hour, my sister's coming over"): only a red flag a rule read keeps the crisis reply.
+    guessed = {c.opposite for c in kb.language.learned if c.opposite}
+    in_hand_only = told_in_hand and not in_hand and not (match.cues & folded.urgent) - guessed
     # "does imuran affect the flu jab", "what is it for": a question only on topics that
     # tell no emergency and seek no means (the roles' calm, background and class-wide
     # topics) is answered too, and the crisis lines follow it. Amounts, doses,
@@ -525,6 +528,8 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
             or match.thanks
             or match.greeting
             or _seeks_means(match)
+            # "i dont see a future", then "im on dapsone": nothing asked, nothing to answer.
+            or _names_only_drugs(match)
             or not (match.drugs or match.other_drugs or match.follow_up)
         )
     ):

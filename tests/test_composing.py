@@ -488,6 +488,11 @@ def test_a_crisis_earlier_in_the_chat_is_repeated_for_a_turn_with_nothing_new(
     assert lethal.kind == "crisis"
     safety = ask(kb, matcher, "I mean I just want to know for safety", lethal.context)
     assert safety.kind == "crisis"
+    # A drug named alone asks nothing: no overview under the crisis reply.
+    future = ask(kb, matcher, "i dont see a future")
+    named = ask(kb, matcher, "im on dapsone", future.context)
+    assert named.kind == "crisis"
+    assert named.sections == future.sections
 
 
 def test_a_remembered_cue_holds_for_the_next_question(kb: KnowledgeBase, matcher: Matcher) -> None:

@@ -823,6 +823,19 @@ def test_a_crisis_told_in_hand_is_heard_and_the_chat_keeps_its_crisis(
     assert render_plain(reply).startswith(crisis_opening)
 
 
+def test_help_in_hand_is_heard_though_the_learned_opinion_hears_an_emergency(
+    knowledge: LoadedKnowledge,
+) -> None:
+    # The learned emergency opinion guesses from the crisis words; no rule reads a red flag.
+    turns = [
+        "i cant do this anymore, i want to die",
+        "i rang samaritans like you said. talked for an hour. my sister's coming over",
+    ]
+    heard, _memory = _talk(knowledge, turns)
+    assert heard.notices == (replies.CRISIS_IN_HAND,)
+    assert heard.sections[-1].title == replies.IF_THOUGHTS_COME_BACK
+
+
 @pytest.mark.parametrize(
     "question",
     [
