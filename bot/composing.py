@@ -1752,7 +1752,9 @@ def _not_covered(
         return answer
     # "can I stop my prednisolone now": never a bare "not covered" where the message
     # tells what its cues speak to (do not stop on your own, low mood, a pregnancy).
-    said = builder.says()
+    # Not where it names one of ours ("I stopped imuran and started tacrolimus"): what
+    # its cues say is about ours, which this reply does not answer.
+    said = builder.says() if builder.match is not None and not builder.match.drugs else []
     if said:
         answer = replace(answer, notices=tuple(dict.fromkeys((*said, *answer.notices))))
     urgent = builder.urgent_section()
