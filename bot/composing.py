@@ -501,8 +501,9 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     # keeps the crisis reply, with what to do now.
     # The learned emergency opinion guesses from crisis words themselves ("talked for an
     # hour, my sister's coming over"): only a red flag a rule read keeps the crisis reply.
-    guessed = {c.opposite for c in kb.language.learned if c.opposite}
-    in_hand_only = told_in_hand and not in_hand and not (match.cues & folded.urgent) - guessed
+    in_hand_only = (
+        told_in_hand and not in_hand and not (match.cues & folded.urgent) - folded.guessed
+    )
     # "does imuran affect the flu jab", "what is it for": a question only on topics that
     # tell no emergency and seek no means (the roles' calm, background and class-wide
     # topics) is answered too, and the crisis lines follow it. Amounts, doses,
@@ -1100,6 +1101,8 @@ class _Folded:
 
     spoken: dict[str | None, str]
     """Per drug id (None: the class entries), every word its entries say or match on."""
+    spoken_by_entry: dict[str, str]
+    """Per entry key of a drug's entry, every word it says or matches on."""
     other_topic_phrases: frozenset[str]
     """Phrases of topics that are not lists: their own entries answer them."""
     aliases: dict[str, str]
@@ -1124,6 +1127,9 @@ class _Folded:
     """Standing alarms that follow the answer to a question on another subject."""
     eases_crisis: frozenset[str]
     """Cues that tell the chat's crisis is in hand: its lines follow the answer."""
+    guessed: frozenset[str]
+    """Cues a learned model hears as the opposite of its own (the emergency opinion): a
+    guess from the whole message, never a red flag a rule read."""
     calm_after_crisis: frozenset[str]
     """Topics a question after a crisis may ask and be answered first (calm, background)."""
     lasting: frozenset[str]
@@ -1169,15 +1175,25 @@ def _folded(kb: KnowledgeBase) -> _Folded:
     cached = _FOLDED.get(id(kb))
     if cached is not None and cached[0]() is kb:
         return cached[1]
-    spoken: dict[str | None, str] = {}
-    for drug in kb.drugs:
-        parts = [normalize(e.answer) for e in (drug.overview, *drug.entries)]
-        parts += [normalize(p) for e in drug.entries for p in e.phrases]
-        spoken[drug.id] = " " + " | ".join(parts) + " "
+    spoken_by_entry = {
+        e.key: " " + " | ".join(normalize(t) for t in (e.answer, *e.phrases)) + " "
+        for drug in kb.drugs
+        for e in drug.entries
+    }
+    spoken: dict[str | None, str] = {
+        drug.id: " "
+        + " | ".join(
+            [normalize(drug.overview.answer)]
+            + [spoken_by_entry[e.key].strip() for e in drug.entries]
+        )
+        + " "
+        for drug in kb.drugs
+    }
     spoken[None] = " " + " | ".join(normalize(e.answer) for e in kb.general) + " "
     listing = kb.language.roles.listing
     folded = _Folded(
         spoken=spoken,
+        spoken_by_entry=spoken_by_entry,
         other_topic_phrases=frozenset(
             normalize(p) for t in kb.topics if t.id not in listing for p in t.phrases
         ),
@@ -1192,6 +1208,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         tensed=frozenset(c.id for c in kb.language.cues if c.negatable and not c.timeless),
         reminds_after=frozenset(c.id for c in kb.language.cues if c.reminds_after),
         eases_crisis=frozenset(c.id for c in kb.language.cues if c.eases_crisis),
+        guessed=frozenset(c.opposite for c in kb.language.learned if c.opposite),
         calm_after_crisis=frozenset(
             (
                 *kb.language.roles.calm_topics,
@@ -1215,27 +1232,29 @@ def _strangers(kb: KnowledgeBase, covered: list[Drug], others: tuple[str, ...]) 
     """Return the drugs we do not cover that no entry of the covered drugs speaks of."""
     folded = _folded(kb)
     texts = [folded.spoken.get(d.id, "") for d in covered] + [folded.spoken[None]]
-
-    def spoken_of(name: str) -> bool:
-        name = normalize(name)
-        names = (name, folded.aliases.get(name, name))
-        return any(f" {n} " in text for n in names for text in texts)
-
-    return [n for n in others if not spoken_of(n)]
+    return [n for n in others if not any(w in t for w in _padded_names(folded, n) for t in texts)]
 
 
 def _topics_speaking_of(kb: KnowledgeBase, covered: list[Drug], names: Iterable[str]) -> list[str]:
     """Return the topics of the covered drugs' entries whose answer or phrases name a drug."""
-    aliases = _folded(kb).aliases
-    folded = [normalize(n) for n in names]
-    wanted = {f" {n} " for name in folded for n in (name, aliases.get(name, name))}
-    topics: list[str] = []
-    for drug in covered:
-        for entry in drug.entries:
-            text = " " + " | ".join(normalize(t) for t in (entry.answer, *entry.phrases)) + " "
-            if entry.topic_id not in topics and any(w in text for w in wanted):
-                topics.append(entry.topic_id)
-    return topics
+    folded = _folded(kb)
+    wanted = [w for name in names for w in _padded_names(folded, name)]
+    if not wanted:
+        return []
+    return list(
+        dict.fromkeys(
+            e.topic_id
+            for drug in covered
+            for e in drug.entries
+            if any(w in folded.spoken_by_entry[e.key] for w in wanted)
+        )
+    )
+
+
+def _padded_names(folded: _Folded, name: str) -> tuple[str, ...]:
+    """Return a medicine's name and the name the sources call it, as found in spoken text."""
+    name = normalize(name)
+    return (f" {name} ", f" {folded.aliases.get(name, name)} ")
 
 
 def _asks_about_an_item(kb: KnowledgeBase, covered: list[Drug], match: Match) -> bool:
