@@ -422,8 +422,10 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     folded = _folded(kb)
     asked_nothing = _says_nothing_new(match)
     if context is not None and context.cues:
-        # "my son is 9 and has ITP", then "what are the side effects": still a child.
-        match = replace(match, cues=match.cues | context.cues)
+        # "my son is 9 and has ITP", then "what are the side effects": still a child;
+        # unless a cue of this turn overrides it ("she's locked herself in": the crisis
+        # the chat told was in hand is not any more).
+        match = replace(match, cues=match.cues | (context.cues - _overridden(folded, match.cues)))
         if _names_only_drugs(match):
             # "I'm pregnant", then "I take azathioprine": the topic the cue told before
             # asks, for the drug named now.
@@ -593,7 +595,10 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     alarms = match.cues & folded.urgent
     return replace(
         answer,
-        kept_cues=match.cues & folded.remembered,
+        # A crisis told again, or means sought, after the chat told it was in hand: it
+        # is no longer in hand (the next questions get the crisis reply first again).
+        kept_cues=(match.cues & folded.remembered)
+        - (folded.eases_crisis if answer.kind == "crisis" else frozenset()),
         crisis=crisis or (context.crisis if context is not None else frozenset()),
         alarms=(alarms if answer.urgent is not None else frozenset()) | reminded,
         asked=answer.asked or (tuple(match.topics) if answer.kind == "not_covered" else ()),

@@ -91,7 +91,11 @@ class ConversationMemory:
                 topics=context.topics
                 if context is not None and context.topics
                 else previous.topics,
-                cues=previous.cues | (context.cues if context is not None else frozenset()),
+                # A crisis reply's cues are the chat's whole (it drops a crisis in hand
+                # that the turn told again), never added to the ones before it.
+                cues=context.cues
+                if context is not None and answer.kind == "crisis"
+                else previous.cues | (context.cues if context is not None else frozenset()),
                 crisis=context.crisis if context is not None else previous.crisis,
                 count=context.count if context is not None and context.count else previous.count,
                 count_of=context.count_of

@@ -29,6 +29,10 @@ _CORE_LEAD_WORDS = 3
 _POSSESSIVES = ("my", "the", "his", "her")
 
 
+#: How a folded lab unit's power of ten ends right before its power ("x10 12", "x 10 9").
+_POWER_OF_TEN = ("x10 ", "x 10 ")
+
+
 class CueReader:
     """Fires the cues of one language on a message's words."""
 
@@ -250,6 +254,9 @@ class CueReader:
             # ("down to single figures").
             return True
         count = groups.get("count")
+        # "0.15 x10^12": the 12 is the unit's power, never a count.
+        if count is not None and found.string[: found.start("count")].endswith(_POWER_OF_TEN):
+            return False
         return count is not None and platelet_value(count) < cue.below
 
     def quieted(self, fired: set[str], flags: Set[str]) -> frozenset[str]:

@@ -39,6 +39,7 @@ VOCABULARY_LISTS = (
     "word-forms",
     "phrase-fillers",
     "sentence-breaks",
+    "count-units",
 )
 #: Roles a topic can play, each naming one topic id (``listing``: several).
 ROLE_NAMES = (
@@ -258,6 +259,9 @@ class Language:
     sentence_breaks: tuple[str, ...]
     """Words that end a sentence as a full stop does: punctuation said to voice typing
     ("full stop") and a change of subject ("anyway"), which ends whose symptom it is."""
+    count_units: tuple[str, ...]
+    """Units a lab writes after a blood count that do not change its number (x10^3/uL,
+    x10^9/L, k/uL): the count cues also read the message with them left out."""
     also_known_as: tuple[tuple[str, str], ...]
     """Other names of medicines, each with the name the sources use."""
     sounds_like: tuple[tuple[str, str], ...]

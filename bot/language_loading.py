@@ -608,6 +608,7 @@ class LanguageReader(NodeReader):
             word_forms=words["word-forms"],
             phrase_fillers=words["phrase-fillers"],
             sentence_breaks=words["sentence-breaks"],
+            count_units=words["count-units"],
             also_known_as=tuple(self.also_known_as.items()),
             sounds_like=tuple(self.sounds_like.items()),
             cues=tuple(self.cues.values()),

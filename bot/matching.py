@@ -83,6 +83,30 @@ def _joined_numbers(typed: list[str], shorthand: dict[str, str]) -> list[str]:
     return joined
 
 
+def _without_units(words: list[str], units: tuple[tuple[str, ...], ...]) -> list[str]:
+    """Return the words with the units a count is written in left out after each number.
+
+    "platelets 150 x10 3 ul last week now 30 x10 3 ul" reads as "platelets 150 last week
+    now 30", and "180k to 40k" as "180 to 40" (``units``: longest first; a ``k`` among
+    them is also read glued to its number).
+    """
+    glued_k = ("k",) in units
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if glued_k and len(word) > 1 and word[-1] == "k" and word[:-1].isdigit():
+            word = word[:-1]
+        kept.append(word)
+        i += 1
+        if word.isdigit():
+            for unit in units:
+                if tuple(words[i : i + len(unit)]) == unit:
+                    i += len(unit)
+                    break
+    return kept
+
+
 #: A platelet count read from the message, at any level (a cue id).
 _COUNT_READ = "count.reported"
 
@@ -196,6 +220,9 @@ class Matcher:
         )
         self._negations = frozenset(language.negations)
         self._sentence_end = _sentence_end(language.sentence_breaks)
+        self._count_units = tuple(
+            sorted((tuple(u.split()) for u in language.count_units), key=len, reverse=True)
+        )
         models = {cue_id: model for cue_id, model in _learned_models(language)}
         #: The learned cues that fire where the rules miss (a crisis), with their models.
         self.learned = tuple(
@@ -327,7 +354,10 @@ class Matcher:
         hits = self.phrase_index.hits(corrected)
         fired = self.cues.fire_phrases(hits, corrected, [False] * len(corrected))
         patterns = self.cues.fire_patterns(
-            normalized, " ".join(corrected), only=self.cues.clause_cues
+            normalized,
+            " ".join(corrected),
+            " ".join(_without_units(normalized.split(), self._count_units)),
+            only=self.cues.clause_cues,
         )
         return (fired & self.cues.clause_cues) | patterns
 
@@ -495,7 +525,11 @@ class Matcher:
                     topic_id = target.key.split(".", 1)[1] if target.kind == "entry" else target.key
                     question = asked[bisect.bisect_right(questions_at, i)]
                     question[topic_id] = question.get(topic_id, 0) + target.weight
-        fired |= self.cues.fire_patterns(normalized, " ".join(corrected))
+        fired |= self.cues.fire_patterns(
+            normalized,
+            " ".join(corrected),
+            " ".join(_without_units(normalized.split(), self._count_units)),
+        )
         named_flags = fired & self.cues.tensed
         if named_flags:
             # "had a fever last week, fine now. is my rash from dapsone?": only the red

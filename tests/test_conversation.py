@@ -794,12 +794,19 @@ def test_a_crisis_in_hand_or_a_calm_question_after_it_is_answered_first(
     else:
         assert render_plain(reply).startswith(crisis_opening)
         assert closing == []
-    # The chat keeps its crisis either way: "ok thanks" gets the crisis reply again.
+    # The chat keeps its crisis either way: "ok thanks" gets the crisis reply again,
+    # or, once the chat told it is in hand, is heard with the crisis lines after it.
     context = memory.recall("chat")
     assert context is not None
     assert context.crisis == frozenset({"crisis"})
     thanked = knowledge.answer("ok thanks", context)
-    assert thanked.kind == "crisis"
+    if title == replies.IF_THOUGHTS_COME_BACK:
+        assert thanked.kind != "crisis"
+        assert [(s.title, s.text) for s in thanked.sections if s.title in closing_titles] == [
+            (title, crisis_lines)
+        ]
+    else:
+        assert thanked.kind == "crisis"
 
 
 @pytest.mark.parametrize(
@@ -938,6 +945,32 @@ def test_the_two_after_an_uncovered_medicine_is_the_pair_with_the_chats_drug(
     assert render_plain(reply).startswith(
         "I can't tell whether eltrombopag is safe to take with cyclosporine"
     )
+
+
+@pytest.mark.parametrize(
+    ("turns", "crisis_first"),
+    [
+        # In hand, then two plain questions: both answered, the crisis lines after them.
+        (["ive rung the samaritans and my friend is here now. does cellcept stop you sleeping",
+          "ok thanks, and can i open the capsules"], False),
+        (["ive rung the samaritans and my friend is here now. does cellcept stop you sleeping",
+          "ok", "is alcohol ok on it"], False),
+        # Told again after it was in hand: the crisis reply opens the next answers again.
+        (["ive rung the samaritans and my friend is here now. does cellcept stop you sleeping",
+          "actually i still want to die", "can i open the capsules"], True),
+    ],
+)  # fmt: skip
+def test_a_crisis_in_hand_holds_for_later_questions_until_told_again(
+    knowledge: LoadedKnowledge, turns: list[str], crisis_first: bool
+) -> None:
+    reply, _ = _talk(knowledge, ["i cant do this anymore, i want to kill myself", *turns])
+    crisis_lines = next(a.entry.answer for a in knowledge.kb.alerts if a.cue == "crisis")
+    crisis_opening = render_plain(knowledge.answer("i want to die", None)).split("\n")[0]
+    assert render_plain(reply).startswith(crisis_opening) is crisis_first
+    if not crisis_first:
+        assert reply.drugs == ("mycophenolate",)
+        closing = [s.text for s in reply.sections if s.title == replies.IF_THOUGHTS_COME_BACK]
+        assert closing == [crisis_lines]
 
 
 def _talk(knowledge: LoadedKnowledge, turns: list[str]) -> tuple[Answer, ConversationMemory]:

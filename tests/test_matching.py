@@ -8,7 +8,7 @@ import pytest
 
 from bot.composing import answer_question
 from bot.knowledge import KnowledgeBase
-from bot.matching import Matcher, match_question, normalize
+from bot.matching import Matcher, _without_units, match_question, normalize
 
 
 @pytest.mark.parametrize(
@@ -738,3 +738,24 @@ def test_a_drug_added_to_ours_is_no_switch(
 ) -> None:
     assert answer_question(kb, matcher, question).drugs == drugs
     assert matcher.match(question).other_drugs == others
+
+
+@pytest.mark.parametrize(
+    ("message", "read"),
+    [
+        ("platelets 150 x 10^3/uL last week now 30 x 10^3/uL", "platelets 150 last week now 30"),
+        ("plt dropped 180k to 40k", "plt dropped 180 to 40"),
+        ("plt 14 x10^9/L today", "plt 14 today"),
+        # A unit that changes the number stays for the count cues to read.
+        ("plt 15.2 x10^4/uL", "plt 15 2 x10 4 ul"),
+        # Not after a number: not a unit.
+        ("k so my plt is fine", "k so my plt is fine"),
+    ],
+)
+def test_count_units_are_left_out_after_a_number(
+    kb: KnowledgeBase, message: str, read: str
+) -> None:
+    units = tuple(
+        sorted((tuple(u.split()) for u in kb.language.count_units), key=len, reverse=True)
+    )
+    assert " ".join(_without_units(normalize(message).split(), units)) == read
