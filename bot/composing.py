@@ -203,6 +203,9 @@ class Answer:
 _FIRST_NAMED = "first-named"
 # "do the two interact", "together ok?": a question about a pair of medicines (a cue id).
 _PAIR_QUESTION = "pair-question"
+# "do the two interact", "together ok?": the question means both medicines the chat named,
+# not only the one we do not cover ("can she have grapefruit") (a cue id).
+_BOTH_MEANT = "both-meant"
 # "what are the side effects of it", "the new one": a medicine not named (a cue id).
 _REFERS_BACK = "refers-back"
 # "now the doctor also wants azathioprine": the chat's drug and the one added (a cue id).
@@ -566,7 +569,12 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
             or match.urgent
         )
     ):
-        if _PAIR_QUESTION in match.cues and context.named and not match.urgent:
+        if (
+            _PAIR_QUESTION in match.cues
+            and _BOTH_MEANT in match.cues
+            and context.named
+            and not match.urgent
+        ):
             # "I'm on ciclosporin... what is eltrombopag?", then "do the two interact":
             # the pair, so the reply says it cannot tell, never a bare "not covered".
             paired = replace(match, drugs=context.named, other_drugs=context.strangers)
