@@ -255,9 +255,14 @@ def answer_question(
     """
     match = matcher.match(text)
     if context is not None and context.named and _FIRST_NAMED in match.cues and not match.drugs:
-        # "Can I have grapefruit with my ciclosporin?", "what about dapsone?", then "going
-        # back to the first one, is orange juice ok?": the drug the chat named first.
-        match = replace(match, drugs=context.named[:1], cues=match.cues - {_ADDED_DRUG})
+        if context.paired:
+            # "im on eltrombopag and cellcept", then "side effects of the first one": the
+            # first may be the medicine we do not cover, so the answer says whom it is about.
+            match = replace(match, cues=match.cues | {_REFERS_BACK})
+        else:
+            # "Can I have grapefruit with my ciclosporin?", "what about dapsone?", then
+            # "going back to the first one, is orange juice ok?": the drug named first.
+            match = replace(match, drugs=context.named[:1], cues=match.cues - {_ADDED_DRUG})
     folded = _folded(kb)
     talk = _result_talk(folded, context)
     told_of = ""
