@@ -83,30 +83,6 @@ def _joined_numbers(typed: list[str], shorthand: dict[str, str]) -> list[str]:
     return joined
 
 
-def _without_units(words: list[str], units: tuple[tuple[str, ...], ...]) -> list[str]:
-    """Return the words with the units a count is written in left out after each number.
-
-    "platelets 150 x10 3 ul last week now 30 x10 3 ul" reads as "platelets 150 last week
-    now 30", and "180k to 40k" as "180 to 40" (``units``: longest first; a ``k`` among
-    them is also read glued to its number).
-    """
-    glued_k = ("k",) in units
-    kept: list[str] = []
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if glued_k and len(word) > 1 and word[-1] == "k" and word[:-1].isdigit():
-            word = word[:-1]
-        kept.append(word)
-        i += 1
-        if word.isdigit():
-            for unit in units:
-                if tuple(words[i : i + len(unit)]) == unit:
-                    i += len(unit)
-                    break
-    return kept
-
-
 #: A platelet count read from the message, at any level (a cue id).
 _COUNT_READ = "count.reported"
 
@@ -223,6 +199,7 @@ class Matcher:
         self._count_units = tuple(
             sorted((tuple(u.split()) for u in language.count_units), key=len, reverse=True)
         )
+        self._glued_k = ("k",) in self._count_units
         models = {cue_id: model for cue_id, model in _learned_models(language)}
         #: The learned cues that fire where the rules miss (a crisis), with their models.
         self.learned = tuple(
@@ -346,6 +323,27 @@ class Matcher:
                 break
         return frozenset()
 
+    def without_units(self, normalized: str) -> str:
+        """Return a folded message with the units a count is written in left out after
+        each number (``count-units``, longest first; a ``k`` among them is also read glued
+        to its number): "platelets 150 x10 3 ul last week now 30 x10 3 ul" reads as
+        "platelets 150 last week now 30", and "180k to 40k" as "180 to 40"."""
+        words = normalized.split()
+        kept: list[str] = []
+        i = 0
+        while i < len(words):
+            word = words[i]
+            if self._glued_k and len(word) > 1 and word[-1] == "k" and word[:-1].isdigit():
+                word = word[:-1]
+            kept.append(word)
+            i += 1
+            if word.isdigit():
+                for unit in self._count_units:
+                    if tuple(words[i : i + len(unit)]) == unit:
+                        i += len(unit)
+                        break
+        return " ".join(kept)
+
     def _clause_cues(self, clause: str) -> set[str]:
         normalized = " ".join(self._shorthand.get(w, w) for w in normalize(clause).split())
         corrected = [stem(self.phrase_index.correct(stem(w))) for w in normalized.split()]
@@ -356,7 +354,7 @@ class Matcher:
         patterns = self.cues.fire_patterns(
             normalized,
             " ".join(corrected),
-            " ".join(_without_units(normalized.split(), self._count_units)),
+            self.without_units(normalized),
             only=self.cues.clause_cues,
         )
         return (fired & self.cues.clause_cues) | patterns
@@ -528,7 +526,7 @@ class Matcher:
         fired |= self.cues.fire_patterns(
             normalized,
             " ".join(corrected),
-            " ".join(_without_units(normalized.split(), self._count_units)),
+            self.without_units(normalized),
         )
         named_flags = fired & self.cues.tensed
         if named_flags:
