@@ -946,14 +946,22 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # cannot be speaks of it; the interactions, silent on it, would read as "no
         # problem", and the entry alone as a comparison.
         others = list(match.other_drugs)
-        if _PAIR_QUESTION in match.cues:
-            # "can I have rituximab while on dapsone": the pair is not judged there.
-            topics = [*speaking, interactions, *topics]
-            template = replies.CANNOT_TELL_PAIR
+        given = _topics_given_with(kb, covered, others)
+        if _PAIR_QUESTION in match.cues and given:
+            # "can azathioprine be taken with prednisone": the entry that says they are
+            # given together answers it.
+            topics = [*given, interactions, *topics]
         else:
-            topics = [*speaking, *topics]
-            template = replies.NOT_COMPARED if "comparison" in match.cues else replies.NAMED_ONLY
-        builder.notices.insert(0, _about_pair(template, others, covered))
+            if _PAIR_QUESTION in match.cues:
+                # "can I have rituximab while on dapsone": the pair is not judged there.
+                topics = [*speaking, interactions, *topics]
+                template = replies.CANNOT_TELL_PAIR
+            else:
+                topics = [*speaking, *topics]
+                template = (
+                    replies.NOT_COMPARED if "comparison" in match.cues else replies.NAMED_ONLY
+                )
+            builder.notices.insert(0, _about_pair(template, others, covered))
     elif (
         match.other_drugs
         and interactions not in topics
@@ -1250,23 +1258,52 @@ def _strangers(kb: KnowledgeBase, covered: list[Drug], others: tuple[str, ...]) 
     """Return the drugs we do not cover that no entry of the covered drugs speaks of."""
     folded = _folded(kb)
     texts = [folded.spoken.get(d.id, "") for d in covered] + [folded.spoken[None]]
-    return [n for n in others if not any(w in t for w in _padded_names(folded, n) for t in texts)]
+    return [
+        n
+        for n in others
+        if not any(w in t for w in _padded_names(folded, n) for t in texts)
+        and not _topics_given_with(kb, covered, [n])
+    ]
 
 
 def _topics_speaking_of(kb: KnowledgeBase, covered: list[Drug], names: Iterable[str]) -> list[str]:
     """Return the topics of the covered drugs' entries whose answer or phrases name a drug."""
     folded = _folded(kb)
+    names = list(names)
     wanted = [w for name in names for w in _padded_names(folded, name)]
     if not wanted:
         return []
     return list(
         dict.fromkeys(
-            e.topic_id
-            for drug in covered
-            for e in drug.entries
-            if any(w in folded.spoken_by_entry[e.key] for w in wanted)
+            [
+                *(
+                    e.topic_id
+                    for drug in covered
+                    for e in drug.entries
+                    if any(w in folded.spoken_by_entry[e.key] for w in wanted)
+                ),
+                *(t for name in names for t in _topics_given_with(kb, covered, [name])),
+            ]
         )
     )
+
+
+def _topics_given_with(kb: KnowledgeBase, covered: list[Drug], names: list[str]) -> list[str]:
+    """Return the topics of the covered drugs' entries that say the drug is given together
+    with every one of ``names`` (their ``given-with``); none where one name is not."""
+    folded = _folded(kb)
+    topics = [
+        e.topic_id
+        for drug in covered
+        for e in drug.entries
+        if e.given_with
+        and all(
+            normalize(name) in e.given_with
+            or folded.aliases.get(normalize(name), "") in e.given_with
+            for name in names
+        )
+    ]
+    return list(dict.fromkeys(topics)) if names else []
 
 
 def _padded_names(folded: _Folded, name: str) -> tuple[str, ...]:

@@ -138,6 +138,10 @@ class Entry:
     references: tuple[str, ...]
     checked: str | None = None
     """``YYYY-MM``: when a person last compared this entry with its sources."""
+    given_with: tuple[str, ...] = ()
+    """Medicines we do not cover that this entry's answer says the drug is given
+    together with ("sometimes given together with prednisone"): asked whether the two
+    may be taken together, the reply answers with this entry, not "can't tell"."""
     where: str = field(default="", compare=False)
     """``path:line`` of its definition, for messages."""
 
@@ -393,6 +397,8 @@ class _Builder(LanguageReader):
         self.alerts: dict[str, Alert] = {}
         # Topics' safety nets, checked against the alerts once every file is read.
         self.safety_nets: list[tuple[str, str, str]] = []
+        #: Where each entry's ``given-with`` is, its label and its names.
+        self.given_with: list[tuple[str, str, tuple[str, ...]]] = []
 
     # -- parts --------------------------------------------------------------------
 
@@ -579,7 +585,7 @@ class _Builder(LanguageReader):
         topic_id: str,
         label: str,
         title: str | None,
-        extra_keys: Iterable[str] = (),
+        extra_keys: tuple[str, ...] = (),
     ) -> Entry | None:
         self.unknown_keys(
             node,
@@ -606,6 +612,13 @@ class _Builder(LanguageReader):
             _ref_id(r) for r in self.text_list(fields, "references", node, label, allow_empty=True)
         )
         phrases = self.text_list(fields, "phrases", node, label, required=False)
+        given_with = (
+            self.text_list(fields, "given-with", node, label, required=False)
+            if "given-with" in extra_keys
+            else ()
+        )
+        if given_with:
+            self.given_with.append((self.where(fields["given-with"]), label, lowered(given_with)))
         own_title = self.text(fields, "title", node, label, required=False)
         if answer is not None and len(answer) > MAX_ANSWER_CHARS:
             self.problem(
@@ -625,6 +638,7 @@ class _Builder(LanguageReader):
             answer=answer,
             references=refs,
             checked=checked,
+            given_with=lowered(given_with),
             where=self.where(node),
         )
         self.cited.append((self.where(fields.get("answer", node)), label, entry))
@@ -752,6 +766,7 @@ class _Builder(LanguageReader):
                     topic_id=topic_id or "",
                     label=entry_label,
                     title=topic[0].title if topic else None,
+                    extra_keys=("given-with",),
                 )
                 if entry is not None and topic_id is not None:
                     entries.append(entry)
@@ -785,6 +800,13 @@ class _Builder(LanguageReader):
                 self.problems.append(
                     f"{where}: {label}: reference {ref_id} is listed but never cited in the answer"
                 )
+        known_others = set(lowered(self.other_drugs))
+        for where, label, names in self.given_with:
+            for name in names:
+                if name not in known_others:
+                    self.problems.append(
+                        f"{where}: {label}: given-with '{name}' is not in 'other_drugs'"
+                    )
         for where, label, cue_id in self.safety_nets:
             if cue_id not in self.alerts:
                 self.problems.append(f"{where}: {label}: safety-net '{cue_id}' is no alert")

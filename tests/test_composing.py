@@ -701,11 +701,38 @@ def test_a_medicine_our_entries_only_name_gets_where_they_name_it(
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "can azathioprine be taken with prednisone",
+        "can i take pred with imuran",
+        "steroids and azathioprine together ok?",
+    ],
+)
+def test_a_pair_an_entry_says_is_given_together_is_answered_by_it(
+    kb: KnowledgeBase, matcher: Matcher, question: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.notices == ()
+    assert answer.topics == ("azathioprine.uses", "azathioprine.interactions")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["can cellcept be taken with prednisone", "im on imuran, is prednisolone ok with it"],
+)
+def test_a_pair_no_entry_gives_together_still_cannot_be_told(
+    kb: KnowledgeBase, matcher: Matcher, question: str
+) -> None:
+    answer = ask(kb, matcher, question)
+    assert answer.notices[0].startswith("I can't tell whether predniso")
+
+
+@pytest.mark.parametrize(
     ("question", "kind"),
     [
         ("can i stop the prednisolone now", "not_covered"),
         ("can i just stop taking promacta", "not_covered"),
-        ("can i stop my steroids now", "clarify"),
+        ("can i stop my steroids now", "not_covered"),
     ],
 )
 def test_stopping_a_medicine_we_do_not_cover_still_says_not_on_your_own(

@@ -383,8 +383,15 @@ PROBLEM_CASES = [
         "        references: [2]\n        sources: [2]\n",
         "        sources: [2]",
         "topic 'side-effects' of 'alpha': unknown key 'sources' "
-        "(allowed: answer, checked, id, phrases, references, title)",
+        "(allowed: answer, checked, given-with, id, phrases, references, title)",
         id="unknown-key-entry",
+    ),
+    pytest.param(
+        "        references: [2]\n",
+        "        references: [2]\n        given-with: [tacrolimus, warfarin]\n",
+        "        given-with: [tacrolimus, warfarin]",
+        "topic 'side-effects' of 'alpha': given-with 'warfarin' is not in 'other_drugs'",
+        id="given-with-not-another-drug",
     ),
     pytest.param(
         "other_drugs: [tacrolimus]\n",
