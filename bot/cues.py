@@ -29,6 +29,9 @@ _CORE_LEAD_WORDS = 3
 _POSSESSIVES = ("my", "the", "his", "her")
 
 
+#: A platelet count (x10^9/L) under which a fall by a third is already a fast fall.
+_NEAR_LOW = 30
+
 #: How a folded lab unit's power of ten ends right before its power ("x10 12", "x 10 9").
 _POWER_OF_TEN = ("x10 ", "x 10 ")
 
@@ -235,8 +238,12 @@ class CueReader:
                 return False
         groups = found.groupdict()
         if groups.get("before") and groups.get("after"):
-            # "went from 142 to 41": a fall to half or less is a fast fall.
-            return platelet_value(groups["after"]) * 2 <= platelet_value(groups["before"])
+            # "went from 142 to 41": a fall to half or less is a fast fall. So is a fall
+            # by a third or more to under 30 ("40 to 22 this week"): it is nearing the
+            # under-20 line of the guidelines.
+            before = platelet_value(groups["before"])
+            after = platelet_value(groups["after"])
+            return after * 2 <= before or (after < _NEAR_LOW and after * 3 <= before * 2)
         if groups.get("was") and groups.get("now"):
             # "Hb from 132 to 101": any fall of a result the patient reports.
             # "2 1" is how "2.1" reads once the text is folded.
