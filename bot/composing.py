@@ -822,13 +822,14 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         not drugs
         and context is not None
         and match.across
-        and len(context.drugs) > 1
+        and context.drugs
         and asks_something
         and not match.unknown_words
     ):
         # "dapsone or sirolimus?", then "which one works faster" or "which one shouldn't
         # I take ibuprofen with": the chat's drugs, never every drug whose entries hold
-        # the topic or the other medicine.
+        # the topic or the other medicine. "my husband is on cellcept", "side effects?",
+        # then "any of them serious?": cellcept's, never a drug the chat never named.
         drugs = list(context.drugs)
     # "I am on sirolimus", then "should I be concerned about WBC": a follow-up the bot
     # cannot read gets the chat's drug under a plain "not sure", never "not covered".
