@@ -504,7 +504,15 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     in_hand = (
         told_in_hand
         and not asked_nothing
-        and bool(match.drugs or match.topics or match.other_drugs or match.follow_up)
+        and bool(
+            match.drugs
+            or match.other_drugs
+            or match.follow_up
+            # "they've made a safety plan with me": a topic's word with no medicine in
+            # the message or the chat asks nothing of ours ("which medicine?" to it
+            # would be cold); the turn is heard as telling the crisis is in hand.
+            or (match.topics and context is not None and context.drugs)
+        )
     )
     # "I rang Samaritans like you said, my sister's coming over": a turn that only tells
     # it is in hand is heard, with the crisis lines after it; a red flag told in it
@@ -822,14 +830,13 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         not drugs
         and context is not None
         and match.across
-        and context.drugs
+        and len(context.drugs) > 1
         and asks_something
         and not match.unknown_words
     ):
         # "dapsone or sirolimus?", then "which one works faster" or "which one shouldn't
         # I take ibuprofen with": the chat's drugs, never every drug whose entries hold
-        # the topic or the other medicine. "my husband is on cellcept", "side effects?",
-        # then "any of them serious?": cellcept's, never a drug the chat never named.
+        # the topic or the other medicine.
         drugs = list(context.drugs)
     # "I am on sirolimus", then "should I be concerned about WBC": a follow-up the bot
     # cannot read gets the chat's drug under a plain "not sure", never "not covered".
