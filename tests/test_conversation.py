@@ -769,6 +769,16 @@ def test_a_crisis_repeated_for_a_question_it_cannot_answer_still_opens_later_rep
         # Told in hand and nothing asked: heard, with the crisis lines after it.
         ("her GP knows and is visiting tomorrow", replies.IF_THOUGHTS_COME_BACK),
         ("i told my mum. she's driving me to a&e now", replies.IF_THOUGHTS_COME_BACK),
+        # A safety plan is no "plan", and its "safety" asks no topic of ours.
+        (
+            "ok I called my crisis team. they've made a safety plan with me and I'm "
+            "staying with my sister tonight",
+            replies.IF_THOUGHTS_COME_BACK,
+        ),
+        (
+            "we rang the out-of-hours GP and someone is coming out to see her tonight",
+            replies.IF_THOUGHTS_COME_BACK,
+        ),
         # Help not reached, or a question that may seek means (side effects, what makes
         # it stronger, amounts): the crisis reply opens it.
         ("I rang the samaritans but no one answered. does imuran affect sleep", ""),
