@@ -209,7 +209,14 @@ class DrugNameIndex:
             return self._cache[word]
         result: tuple[str, str] | None = None
         # No drug name is longer than 30 letters: longer words are never compared.
-        if 5 <= len(word) <= LONGEST_WORD and word not in self._vocabulary and not word.isdigit():
+        if (
+            5 <= len(word) <= LONGEST_WORD
+            and word not in self._vocabulary
+            and not word.isdigit()
+            # "does dapsone kill bacteria", "stating the obvious": a common word of
+            # English is the word typed, never bactrim or a statin misspelt.
+            and not self._english().is_common(word)
+        ):
             limit = edit_limit(word)
             # A typo rarely changes the first letter: comparing with the names that
             # share it is both faster and never loses an equally close candidate.

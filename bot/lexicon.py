@@ -42,6 +42,7 @@ class EnglishWords:
             ranked = list(frequencies)
         words = [w for w in ranked if w.isalpha()]
         self._words = frozenset(words)
+        self._common = frozenset(words[:_TYPO_TARGETS])
         # Grouped by first letter and length: a word one edit away has the same first
         # letter (typos rarely change it) and a length within one of the typo's.
         buckets: dict[tuple[str, int], list[str]] = {}
@@ -58,6 +59,11 @@ class EnglishWords:
     def is_word(self, word: str) -> bool:
         """Return True for a word of English ("fewer", "tummy")."""
         return word in self._words
+
+    def is_common(self, word: str) -> bool:
+        """Return True for one of the most frequent English words ("stating", "bacteria"),
+        which a patient typed as itself, never as a misspelt medicine."""
+        return word in self._common
 
     def near_word(self, word: str) -> bool:
         """Return True for one typo away from a common English word ("becuase")."""

@@ -510,6 +510,9 @@ def test_red_flags_in_any_word_order(matcher: Matcher, question: str) -> None:
         ("sycloporine and grapefruit", ("cyclosporine",)),
         # Everyday words glued together are no name ("as a kid" is no "asa").
         ("never had chickenpox as a kid, on mycophenolate", ("mycophenolate",)),
+        # A common word of English is the word typed, never a misspelt medicine.
+        ("does dapsone kill bacteria?", ("dapsone",)),
+        ("stating the obvious but can i drink on imuran", ("azathioprine",)),
     ],
 )
 def test_names_cut_up_by_voice_typing(matcher: Matcher, question: str, drugs: tuple[str]) -> None:
