@@ -1652,6 +1652,13 @@ class _AnswerBuilder:
         reply already opens with what to do about it ("my son swallowed two of my
         imuran": the child's alert) or gives it.
         """
+        # "what if my child swallowed one of my imuran": the red flag the question speaks
+        # of (a child's, not the extra-dose one) says what to do, where it points here.
+        for heard in self.match.heard_flags if self.match is not None else ():
+            spoken = self.kb.alert(heard)
+            if spoken is not None and topic_id in spoken.topics:
+                cue_id = heard
+                break
         if any(a.cue == cue_id or topic_id in a.topics for a in self.alerts) or any(
             a.cue == cue_id for a in self.advice
         ):
