@@ -325,8 +325,9 @@ def test_chat_answers_a_follow_up_from_memory(kb: KnowledgeBase) -> None:
         ),
         # A follow-up never picks a drug the chat never named.
         (["hello", "does it cause cancer"], "Which medicine", "Sirolimus:"),
-        # A red flag in a follow-up opens the reply, whatever came before.
-        (["I take imuran", "plt 9 today"], "Contact your haematology team today", "Azathioprine:"),
+        # A red flag in a follow-up opens the reply, whatever came before, and the chat's
+        # drug follows it (never "which medicine?").
+        (["I take imuran", "plt 9 today"], "Contact your haematology team today", "Which medicine"),
     ],
 )
 def test_chat_conversations_keep_the_right_drug(turns: list[str], opens: str, absent: str) -> None:
