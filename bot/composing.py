@@ -96,6 +96,9 @@ class Context:
     paired: tuple[str, ...] = ()
     """Medicines we do not cover that the previous question asked about with ours
     ("ibuprofen with cyclosporine"): "and with azathioprine?" asks the same of it."""
+    own: tuple[str, ...] = ()
+    """Our drugs the chat told as the writer's own ("I'm on aza"), kept by the
+    conversation memory: "what about me?" after a question for someone else asks of them."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ class Answer:
     mentioned: tuple[str, ...] = ()
     """Covered drugs the question named, answered or not ("I'm on ciclosporin, what is
     eltrombopag?"): the chat's memory of the drugs it named keeps them."""
+    own: tuple[str, ...] = ()
+    """Our drugs the question told as the writer's own (see ``Context.own``)."""
     alarms: frozenset[str] = frozenset()
     """Urgent cues this reply opened with, or said again after its answer (a contact
     told earlier, under "From earlier in this chat"): they stand for the next turns."""
@@ -624,6 +629,7 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         alarms=(alarms if answer.urgent is not None else frozenset()) | reminded,
         asked=answer.asked or (tuple(match.topics) if answer.kind == "not_covered" else ()),
         mentioned=match.drugs if answer.kind != "crisis" else (),
+        own=match.own if answer.kind != "crisis" else (),
         heard=frozenset(match.heard_flags),
         # "im on cellcept and my gp wants me on omeprazole": a medicine we do not cover
         # named with ours is asked about with it, whatever the words.
@@ -753,6 +759,9 @@ def _says_nothing_new(match: Match) -> bool:
     )
 
 
+#: The cue of a follow-up that asks the same for the writer ("what about me?").
+_ASKS_FOR_SELF = "asks-for-self"
+
 #: Cues that say the patient moved on from a drug: a drug named now replaces the chat's.
 _MOVED_ON = frozenset({"moved-on", "instead-of", "stopped-already"})
 
@@ -760,6 +769,15 @@ _MOVED_ON = frozenset({"moved-on", "instead-of", "stopped-already"})
 def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer:
     if match.exclusive:
         return _exclusive(kb, match)
+    if (
+        context is not None
+        and context.own
+        and _ASKS_FOR_SELF in match.cues
+        and not (match.drugs or match.other_drugs)
+    ):
+        # "I'm on aza", "my wife is on cellcept, can she drink?", then "what about me?":
+        # the drug the writer told as their own, on the topic asked before.
+        match = replace(match, drugs=context.own, follow_up=True)
     if match.foreign:
         # What to do now, if the message shows it in its own language, then "English only".
         foreign = _AnswerBuilder(kb, match)
@@ -1117,6 +1135,7 @@ def _still_valid(kb: KnowledgeBase, context: Context | None) -> Context | None:
         context,
         drugs=tuple(d for d in context.drugs if kb.drug(d) is not None),
         topics=tuple(t for t in context.topics if kb.topic(t) is not None),
+        own=tuple(d for d in context.own if kb.drug(d) is not None),
     )
     kept = (
         context.drugs

@@ -79,7 +79,8 @@ class ConversationMemory:
             # drugs it named before are still there to go back to ("back to mine").
             self.forget(chat)
             if answer.context is not None:
-                self.remember(chat, replace(answer.context, named=named))
+                own = previous.own if previous is not None else ()
+                self.remember(chat, replace(answer.context, named=named, own=own))
             return
         context = answer.context
         if context is None or (not context.drugs and previous is not None and previous.drugs):
@@ -115,7 +116,8 @@ class ConversationMemory:
                 count_of=previous.count_of,
                 count_earlier=previous.count_earlier,
             )
-        self.remember(chat, replace(context, named=named) if context is not None else None)
+        own = tuple(dict.fromkeys((*(previous.own if previous is not None else ()), *answer.own)))
+        self.remember(chat, replace(context, named=named, own=own) if context is not None else None)
 
     def forget(self, chat: Hashable) -> None:
         """Drop what the chat asked about."""

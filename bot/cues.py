@@ -241,9 +241,9 @@ class CueReader:
             # "went from 142 to 41": a fall to half or less is a fast fall. So is a fall
             # by a third or more to under 30 ("40 to 22 this week"): it is nearing the
             # under-20 line of the guidelines.
-            before = platelet_value(groups["before"])
-            after = platelet_value(groups["after"])
-            return after * 2 <= before or (after < _NEAR_LOW and after * 3 <= before * 2)
+            was = platelet_value(groups["before"])
+            now = platelet_value(groups["after"])
+            return now * 2 <= was or (now < _NEAR_LOW and now * 3 <= was * 2)
         if groups.get("was") and groups.get("now"):
             # "Hb from 132 to 101": any fall of a result the patient reports.
             # "2 1" is how "2.1" reads once the text is folded.

@@ -31,6 +31,7 @@ VOCABULARY_LISTS = (
     "not-symptoms",
     "dose-verbs",
     "medicine-cues",
+    "own-leads",
     "generic-words",
     "foreign-words",
     "advice-openings",
@@ -240,6 +241,9 @@ class Language:
     not_symptoms: tuple[str, ...]
     dose_verbs: tuple[str, ...]
     medicine_cues: tuple[str, ...]
+    own_leads: tuple[str, ...]
+    """Words right before one of our drugs that tell it is the writer's own ("I'm on",
+    "I take", "my"): "what about me?" later in the chat asks about that drug."""
     generic_words: tuple[str, ...]
     foreign_words: tuple[str, ...]
     advice_openings: tuple[str, ...]

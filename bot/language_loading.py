@@ -599,6 +599,7 @@ class LanguageReader(NodeReader):
             not_symptoms=words["not-symptoms"],
             dose_verbs=words["dose-verbs"],
             medicine_cues=words["medicine-cues"],
+            own_leads=words["own-leads"],
             generic_words=words["generic-words"],
             foreign_words=words["foreign-words"],
             advice_openings=words["advice-openings"],

@@ -142,6 +142,8 @@ class Match:
     entry_score: int = 0
     """How strongly the best drug entry matched by its own phrases."""
     follow_up: bool = False
+    own: tuple[str, ...] = ()
+    """Our drugs the message tells as the writer's own ("I'm on aza", "my imuran")."""
     topics_of_others: bool = False
     """Every topic phrase speaks of a drug we do not cover ("melatonin gummies to help me
     sleep, on dapsone", "paracetamol for period pain, I'm on sirolimus")."""
@@ -185,6 +187,13 @@ class Matcher:
         self.cues = CueReader(language)
         self._shorthand = dict(language.shorthand)
         self._medicine_cues = frozenset(language.medicine_cues)
+        # Longest first: "i m on" is tried before "on" would be (no lead is a tail of
+        # another's words but for that order).
+        self._own_leads = tuple(
+            sorted({tuple(stem(w) for w in lead.split()) for lead in language.own_leads}, key=len)[
+                ::-1
+            ]
+        )
         self._foreign_words = frozenset(language.foreign_words)
         self._common_words = frozenset(language.common_words)
         self._overview_words = frozenset(stem(w) for w in language.overview_words)
@@ -322,6 +331,17 @@ class Matcher:
             if sizes[j] > _LIST_ITEM_WORDS:
                 break
         return frozenset()
+
+    def _own_drugs(self, words: tuple[str, ...], names_at: list[bool]) -> tuple[str, ...]:
+        """Return our drugs named right after words that tell they are the writer's own."""
+        own: list[str] = []
+        for start, end in marked_runs(names_at):
+            if any(
+                len(lead) <= start and words[start - len(lead) : start] == lead
+                for lead in self._own_leads
+            ):
+                own.extend(self.drug_names.find(words[start:end]).drugs)
+        return tuple(dict.fromkeys(own))
 
     def without_units(self, normalized: str) -> str:
         """Return a folded message with the units a count is written in left out after
@@ -691,6 +711,7 @@ class Matcher:
             ),
             takes_other=self.cues.takes_other(words, other),
             likens_to_ours=self.cues.likens_to_ours(words, names_at, other),
+            own=self._own_drugs(words, names_at),
             about_class="about-class" in fired,
             general_score=general_ranked[0][1] if general_ranked else 0,
             entry_score=max((v for (kind, _), v in scores.items() if kind == "entry"), default=0),

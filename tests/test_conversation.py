@@ -1131,3 +1131,24 @@ def test_it_with_our_drug_named_gets_no_line_about_the_other(
 
     assert reply.drugs == ("dapsone",)
     assert not any(n.startswith("If you mean") for n in reply.notices)
+
+
+@pytest.mark.parametrize(
+    ("turns", "topic"),
+    [
+        (
+            ["I'm on aza", "my wife is on cellcept, can she drink?", "what about me?"],
+            "azathioprine.alcohol",
+        ),
+        (
+            ["i take imuran and my son takes sirolimus", "can he have grapefruit?", "and me?"],
+            "azathioprine.interactions",
+        ),
+    ],
+)
+def test_what_about_me_asks_of_the_writers_own_drug(
+    knowledge: LoadedKnowledge, turns: list[str], topic: str
+) -> None:
+    reply, _ = _talk(knowledge, turns)
+    assert reply.drugs == ("azathioprine",)
+    assert reply.topics == (topic,)
