@@ -701,30 +701,44 @@ def test_a_medicine_our_entries_only_name_gets_where_they_name_it(
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "notices", "topics"),
     [
-        "can azathioprine be taken with prednisone",
-        "can i take pred with imuran",
-        "steroids and azathioprine together ok?",
+        # The entry that says they are given together answers the pair.
+        (
+            "can azathioprine be taken with prednisone",
+            (),
+            ("azathioprine.uses", "azathioprine.interactions"),
+        ),
+        ("can i take pred with imuran", (), ("azathioprine.uses", "azathioprine.interactions")),
+        (
+            "steroids and azathioprine together ok?",
+            (),
+            ("azathioprine.uses", "azathioprine.interactions"),
+        ),
+        # No entry of the drug gives them together: the pair cannot be told.
+        (
+            "can cellcept be taken with prednisone",
+            (
+                "I can't tell whether prednisone is safe to take with mycophenolate mofetil: my "
+                "sources do not cover that combination. Please check with your pharmacist before "
+                "taking them together.",
+            ),
+            (),
+        ),
     ],
 )
-def test_a_pair_an_entry_says_is_given_together_is_answered_by_it(
-    kb: KnowledgeBase, matcher: Matcher, question: str
+def test_a_pair_is_answered_where_an_entry_gives_them_together(
+    kb: KnowledgeBase,
+    matcher: Matcher,
+    question: str,
+    notices: tuple[str, ...],
+    topics: tuple[str, ...],
 ) -> None:
     answer = ask(kb, matcher, question)
-    assert answer.notices == ()
-    assert answer.topics == ("azathioprine.uses", "azathioprine.interactions")
-
-
-@pytest.mark.parametrize(
-    "question",
-    ["can cellcept be taken with prednisone", "im on imuran, is prednisolone ok with it"],
-)
-def test_a_pair_no_entry_gives_together_still_cannot_be_told(
-    kb: KnowledgeBase, matcher: Matcher, question: str
-) -> None:
-    answer = ask(kb, matcher, question)
-    assert answer.notices[0].startswith("I can't tell whether predniso")
+    assert answer.notices[: len(notices)] == notices
+    if not notices:
+        assert answer.notices == ()
+    assert answer.topics == topics
 
 
 @pytest.mark.parametrize(
