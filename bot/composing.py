@@ -977,16 +977,13 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
             # "can azathioprine be taken with prednisone": the entry that says they are
             # given together answers it.
             topics = [*given, interactions, *topics]
+        elif _PAIR_QUESTION in match.cues:
+            # "can I have rituximab while on dapsone": the pair is not judged there.
+            topics = [*speaking, interactions, *topics]
+            builder.notices.insert(0, _about_pair(replies.CANNOT_TELL_PAIR, others, covered))
         else:
-            if _PAIR_QUESTION in match.cues:
-                # "can I have rituximab while on dapsone": the pair is not judged there.
-                topics = [*speaking, interactions, *topics]
-                template = replies.CANNOT_TELL_PAIR
-            else:
-                topics = [*speaking, *topics]
-                template = (
-                    replies.NOT_COMPARED if "comparison" in match.cues else replies.NAMED_ONLY
-                )
+            topics = [*speaking, *topics]
+            template = replies.NOT_COMPARED if "comparison" in match.cues else replies.NAMED_ONLY
             builder.notices.insert(0, _about_pair(template, others, covered))
     elif (
         match.other_drugs

@@ -116,7 +116,7 @@ class ConversationMemory:
                 count_of=previous.count_of,
                 count_earlier=previous.count_earlier,
             )
-        own = tuple(dict.fromkeys((*(previous.own if previous is not None else ()), *answer.own)))
+        own = _own(previous, answer)
         self.remember(chat, replace(context, named=named, own=own) if context is not None else None)
 
     def forget(self, chat: Hashable) -> None:
@@ -132,3 +132,9 @@ def _named(previous: Context | None, answer: Answer) -> tuple[str, ...]:
     (and those its question named that the answer did not speak of)."""
     before = previous.named if previous is not None else ()
     return tuple(dict.fromkeys((*before, *answer.drugs, *answer.subject, *answer.mentioned)))
+
+
+def _own(previous: Context | None, answer: Answer) -> tuple[str, ...]:
+    """The covered drugs the chat has told as the writer's own, with this answer's."""
+    before = previous.own if previous is not None else ()
+    return tuple(dict.fromkeys((*before, *answer.own)))

@@ -613,12 +613,12 @@ class _Builder(LanguageReader):
         )
         phrases = self.text_list(fields, "phrases", node, label, required=False)
         given_with = (
-            self.text_list(fields, "given-with", node, label, required=False)
+            lowered(self.text_list(fields, "given-with", node, label, required=False))
             if "given-with" in extra_keys
             else ()
         )
         if given_with:
-            self.given_with.append((self.where(fields["given-with"]), label, lowered(given_with)))
+            self.given_with.append((self.where(fields["given-with"]), label, given_with))
         own_title = self.text(fields, "title", node, label, required=False)
         if answer is not None and len(answer) > MAX_ANSWER_CHARS:
             self.problem(
@@ -638,7 +638,7 @@ class _Builder(LanguageReader):
             answer=answer,
             references=refs,
             checked=checked,
-            given_with=lowered(given_with),
+            given_with=given_with,
             where=self.where(node),
         )
         self.cited.append((self.where(fields.get("answer", node)), label, entry))

@@ -187,12 +187,8 @@ class Matcher:
         self.cues = CueReader(language)
         self._shorthand = dict(language.shorthand)
         self._medicine_cues = frozenset(language.medicine_cues)
-        # Longest first: "i m on" is tried before "on" would be (no lead is a tail of
-        # another's words but for that order).
-        self._own_leads = tuple(
-            sorted({tuple(stem(w) for w in lead.split()) for lead in language.own_leads}, key=len)[
-                ::-1
-            ]
+        self._own_leads = frozenset(
+            tuple(stem(w) for w in lead.split()) for lead in language.own_leads
         )
         self._foreign_words = frozenset(language.foreign_words)
         self._common_words = frozenset(language.common_words)
