@@ -56,6 +56,8 @@ class CueReader:
         #: (cue id, topic id) for the cues that say which topic is asked.
         self.topics = tuple((c.id, c.topic) for c in language.cues if c.topic)
         self.urgent = frozenset(c.id for c in language.cues if c.urgent)
+        #: Cues that tell a crisis is in hand ("my sister is driving me to the GP now").
+        self.eases_crisis = frozenset(c.id for c in language.cues if c.eases_crisis)
         self._patterns = tuple(c for c in language.cues if c.patterns)
         self._signalled = tuple(c for c in language.cues if c.signals)
         # Each pattern with the words it cannot match without: searched only where one is.

@@ -551,8 +551,16 @@ class Matcher:
             fired = (fired - self.cues.tensed) | self._present_red_flags(text, named_flags)
         heard_with: tuple[str, ...] = ()
         for cue_id, model in self.learned:
-            # A crisis, which overrides every other cue, is heard whatever else fired.
-            if cue_id in self.exclusive and cue_id not in fired and model.hears(text):
+            # A crisis, which overrides every other cue, is heard whatever else fired,
+            # except help told in hand ("I've told my partner everything and she's
+            # driving me to the GP now"): the model guesses from the crisis's own words
+            # there, and only a rule hears a crisis told again with it.
+            if (
+                cue_id in self.exclusive
+                and cue_id not in fired
+                and not fired & self.cues.eases_crisis
+                and model.hears(text)
+            ):
                 heard_with = tuple(sorted(fired & self.cues.urgent))
                 fired.add(cue_id)
         # A message in another language is never guessed at, even where a drug's name
