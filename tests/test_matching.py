@@ -178,6 +178,16 @@ def test_a_crisis_the_model_is_sure_is_none_is_doubted(
     assert ("crisis" in match.asked_flags) is not crisis
 
 
+def test_help_told_in_hand_is_no_crisis_the_model_guessed(matcher: Matcher) -> None:
+    message = "I've told my partner everything and she's driving me to the GP now"
+    # The crisis model alone hears a crisis in it ("told ... everything"): the test
+    # means something only while it does.
+    assert dict(matcher.learned)["crisis"].hears(message)
+    match = matcher.match(message)
+    assert "crisis-in-hand" in match.cues
+    assert "crisis" not in match.cues
+
+
 @pytest.mark.parametrize(
     ("question", "red_flag", "fires"),
     [
