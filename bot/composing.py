@@ -438,12 +438,21 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         # "my son is 9 and has ITP", then "what are the side effects": still a child;
         # unless a cue of this turn overrides it ("she's locked herself in": the crisis
         # the chat told was in hand is not any more).
-        match = replace(match, cues=match.cues | (context.cues - _overridden(folded, match.cues)))
+        carried = context.cues - _overridden(folded, match.cues)
+        # A cue told earlier still overrides what it overrides: "my haematologist told
+        # me to stop it", then "so should I keep taking it?" is the team's plan, never
+        # "don't stop on your own".
+        match = replace(match, cues=(match.cues - _overridden(folded, carried)) | carried)
         if _names_only_drugs(match):
             # "I'm pregnant", then "I take azathioprine": the topic the cue told before
             # asks, for the drug named now.
             told = tuple(c.topic for c in kb.language.cues if c.topic and c.id in context.cues)
             match = replace(match, topics=tuple(dict.fromkeys((*match.topics, *told))))
+    hidden = {folded.hides[c] for c in match.cues if c in folded.hides}
+    if hidden:
+        # "my haematologist told me to stop it but I feel fine, should I carry on?": the
+        # stopping entry ("keep taking it when you feel well") would contradict the team.
+        match = replace(match, topics=tuple(t for t in match.topics if t not in hidden))
     interactions = kb.language.roles.interactions
     if (
         context is not None
@@ -1171,6 +1180,8 @@ class _Folded:
     """Cues that say a red flag is over ("gone now"): it is not repeated from the chat."""
     overridden_by: dict[str, tuple[str, ...]]
     """Per cue, the cues it overrides (a near miss: the poisoning cues), as declared."""
+    hides: dict[str, str]
+    """Per cue, the topic the reply leaves out when it fires (``hides-topic``)."""
     tensed: frozenset[str]
     """Red flags that time and negation quiet (not a swallowed tablet, not a crisis)."""
     reminds_after: frozenset[str]
@@ -1255,6 +1266,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         low_count=next((c for c in kb.language.cues if c.below is not None), None),
         over=frozenset(c.id for c in kb.language.cues if c.ends_alarms),
         overridden_by={c.id: c.overrides for c in kb.language.cues if c.overrides},
+        hides={c.id: c.hides_topic for c in kb.language.cues if c.hides_topic},
         tensed=frozenset(c.id for c in kb.language.cues if c.negatable and not c.timeless),
         reminds_after=frozenset(c.id for c in kb.language.cues if c.reminds_after),
         eases_crisis=frozenset(c.id for c in kb.language.cues if c.eases_crisis),

@@ -92,6 +92,9 @@ class Cue:
     """A sentence the reply opens with when the cue fires (after any urgent text)."""
     with_topic: str = ""
     """Say ``says`` only when the reply answers this topic."""
+    hides_topic: str = ""
+    """A topic the reply leaves out when the cue fires: the team told to stop, so the
+    stopping entry's "keep taking it when you feel well" would contradict them."""
     overrides: tuple[str, ...] = ()
     """Cues that no longer count when this one fires (``*``: every other cue)."""
     speaks_of: tuple[str, ...] = ()

@@ -1152,3 +1152,29 @@ def test_what_about_me_asks_of_the_writers_own_drug(
     reply, _ = _talk(knowledge, turns)
     assert reply.drugs == ("azathioprine",)
     assert reply.topics == (topic,)
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # Told and asked in one message: the team's plan, never the stopping entry's
+        # "keep taking it when you feel well".
+        ["my haematologist told me to stop azathioprine but i feel fine, should i carry on?"],
+        # Told, then asked later in the chat: still the team's plan, never "don't stop on
+        # your own".
+        [
+            "im on dapsone",
+            "my haematologist told me to stop it because of anaemia",
+            "but I feel fine, should I keep taking it",
+        ],
+    ],
+)
+def test_a_stop_the_team_told_holds_for_the_chat(
+    knowledge: LoadedKnowledge, turns: list[str]
+) -> None:
+    reply, _memory = _talk(knowledge, turns)
+    team_plan = knowledge.kb.language.cue("stop-by-clinician").says
+    own_stop = knowledge.kb.language.cue("stop-intent").says
+    assert team_plan in reply.notices
+    assert own_stop not in reply.notices
+    assert not any(topic.endswith(".stopping") for topic in reply.topics)
