@@ -88,6 +88,7 @@ def _all_entries(kb: KnowledgeBase) -> dict[str, Entry]:
     for name, mapping in (
         ("shorthand", language.shorthand),
         ("also-known-as", language.also_known_as),
+        ("said-as", language.said_as),
         ("sounds-like", language.sounds_like),
     ):
         pairs = tuple(f"{word}={text}" for word, text in mapping)

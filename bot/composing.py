@@ -1165,6 +1165,8 @@ class _Folded:
     other_topic_phrases: frozenset[str]
     """Phrases of topics that are not lists: their own entries answer them."""
     aliases: dict[str, str]
+    said_as: dict[str, str]
+    """Patients' words for a sign, each with the words the sources use."""
     remembered: frozenset[str]
     """Cues the chat keeps for its next questions."""
     urgent: frozenset[str]
@@ -1259,6 +1261,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
             normalize(p) for t in kb.topics if t.id not in listing for p in t.phrases
         ),
         aliases={normalize(k): normalize(v) for k, v in kb.language.also_known_as},
+        said_as={normalize(k): normalize(v) for k, v in kb.language.said_as},
         remembered=frozenset(c.id for c in kb.language.cues if c.remembered),
         urgent=frozenset(c.id for c in kb.language.cues if c.urgent),
         exclusive=frozenset(c.id for c in kb.language.cues if "*" in c.overrides),
@@ -1355,7 +1358,8 @@ def _asks_about_an_item(kb: KnowledgeBase, covered: list[Drug], match: Match) ->
     sirolimus entry answers, not about everolimus with sirolimus.
     """
     generic = frozenset(kb.language.generic_words)
-    content = [w for p in match.phrases for w in _content(p, generic)]
+    said_as = _folded(kb).said_as
+    content = [w for p in match.phrases for w in _content(p, generic, said_as)]
     entries = [d.entry(kb.language.roles.interactions) for d in covered]
     return bool(content) and any(e is not None and _mentions(e, content) for e in entries)
 
@@ -1480,7 +1484,9 @@ def _mentions(entry: Entry, content: list[str]) -> bool:
     return any(any(a.startswith(w[:4]) for a in answer_words) for w in content)
 
 
-def _unmentioned(phrases: Iterable[str], entry: Entry, generic: frozenset[str]) -> list[str]:
+def _unmentioned(
+    phrases: Iterable[str], entry: Entry, generic: frozenset[str], said_as: dict[str, str]
+) -> list[str]:
     """Return the specific phrases of a question that an entry's answer never mentions.
 
     A word counts as mentioned when a word of the answer starts like it ("dizzy" and
@@ -1490,7 +1496,7 @@ def _unmentioned(phrases: Iterable[str], entry: Entry, generic: frozenset[str]) 
     missing: list[str] = []
     # Longest first, so "hair loss" is said once and "hair" not again.
     for phrase in sorted(phrases, key=len, reverse=True):
-        content = _content(phrase, generic)
+        content = _content(phrase, generic, said_as)
         if not content or phrase in own or any(set(content) <= set(m.split()) for m in missing):
             continue
         if not _mentions(entry, content):
@@ -1503,8 +1509,14 @@ def _stemmed(phrase: str) -> str:
     return " ".join(stem(w) for w in normalize(phrase).split())
 
 
-def _content(phrase: str, generic: frozenset[str]) -> list[str]:
-    return [w for w in phrase.split() if len(w) >= 3 and w not in generic]
+def _content(phrase: str, generic: frozenset[str], said_as: dict[str, str]) -> list[str]:
+    """Return the words of a phrase that say what it asks, each as the sources say it.
+
+    "ankles all puffy": the sources' "swelling" (vocabulary ``said-as``), so an answer
+    that lists swelling is never "my sources do not mention puffy".
+    """
+    words = [w for w in phrase.split() if len(w) >= 3 and w not in generic]
+    return [said for w in words for said in said_as.get(w, w).split()]
 
 
 class _AnswerBuilder:
@@ -1726,8 +1738,9 @@ class _AnswerBuilder:
         shown = Entry("shown", None, "", "", (), " ".join(said), ())
         own = {_stemmed(p) for e in chosen for p in e.phrases}
         phrases = [p for p in self.match.phrases if p not in other_topics and p not in own]
-        for phrase in _unmentioned(phrases, shown, generic):
-            content = _content(phrase, generic)
+        said_as = _folded(self.kb).said_as
+        for phrase in _unmentioned(phrases, shown, generic, said_as):
+            content = _content(phrase, generic, said_as)
             # Any entry of the drug that speaks of it ("liver" is in the alcohol entry),
             # or a class entry on risks; never a transplant mention in "what it is for".
             candidates = (

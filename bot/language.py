@@ -271,6 +271,9 @@ class Language:
     x10^9/L, k/uL): the count cues also read the message with them left out."""
     also_known_as: tuple[tuple[str, str], ...]
     """Other names of medicines, each with the name the sources use."""
+    said_as: tuple[tuple[str, str], ...]
+    """Patients' words for a sign, each with the words the sources use ("puffy":
+    "swelling"): a sign the answer names in its own words is no "not mentioned"."""
     sounds_like: tuple[tuple[str, str], ...]
     """Spellings and the sound they stand for, in order ("igh" -> "i", "ph" -> "f"): a
     name typed by voice ("sigh closporin") is compared with ours by how it sounds."""

@@ -44,7 +44,7 @@ _LEARNED_KEYS = (
     "not",
 )
 # The vocabulary's word-to-text mappings, besides its word lists.
-_MAPPINGS = ("shorthand", "also-known-as", "sounds-like")
+_MAPPINGS = ("shorthand", "also-known-as", "said-as", "sounds-like")
 # Named lists of words that cue patterns write as {name} ("{wish} ... {own-death}").
 _WORD_CLASSES = "word-classes"
 # A {name} in a pattern; a repeat count ({0,6}) is not a name.
@@ -95,6 +95,7 @@ class LanguageReader(NodeReader):
         self.vocabulary: dict[str, tuple[str, ...]] = {}
         self.shorthand: dict[str, str] = {}
         self.also_known_as: dict[str, str] = {}
+        self.said_as: dict[str, str] = {}
         self.sounds_like: dict[str, str] = {}
         #: Each word class as an alternation ready to put into a pattern.
         self.word_classes: dict[str, str] = {}
@@ -257,6 +258,7 @@ class LanguageReader(NodeReader):
         self.check_word_forms(fields.get("word-forms"))
         self.shorthand = self.word_mapping(fields, "shorthand", node)
         self.also_known_as = self.word_mapping(fields, "also-known-as", node)
+        self.said_as = self.word_mapping(fields, "said-as", node)
         self.sounds_like = self.word_mapping(fields, "sounds-like", node)
         self.add_word_classes(fields.get(_WORD_CLASSES))
 
@@ -613,6 +615,7 @@ class LanguageReader(NodeReader):
             sentence_breaks=words["sentence-breaks"],
             count_units=words["count-units"],
             also_known_as=tuple(self.also_known_as.items()),
+            said_as=tuple(self.said_as.items()),
             sounds_like=tuple(self.sounds_like.items()),
             cues=tuple(self.cues.values()),
             roles=Roles(

@@ -202,7 +202,16 @@ def test_a_list_that_does_not_name_what_was_asked_says_so(
 
 @pytest.mark.parametrize(
     "question",
-    ["imuran side effects", "will imuran make me tired", "grapefruit cyclosporine?", "dapson g6pd"],
+    [
+        "imuran side effects",
+        "will imuran make me tired",
+        "grapefruit cyclosporine?",
+        "dapson g6pd",
+        # The patient's word for a sign the answer names in the sources' words (said-as).
+        "ankles all puffy by evening on cellcept",
+        # Only generic words asked: nothing specific to be absent.
+        "what else should i watch for on azathioprine",
+    ],
 )
 def test_no_such_notice_when_the_answer_names_it(
     kb: KnowledgeBase, matcher: Matcher, question: str
