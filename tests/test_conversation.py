@@ -1178,3 +1178,31 @@ def test_a_stop_the_team_told_holds_for_the_chat(
     assert team_plan in reply.notices
     assert own_stop not in reply.notices
     assert not any(topic.endswith(".stopping") for topic in reply.topics)
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # The team restarted it after the pause: stopping is the patient's own idea again.
+        [
+            "im on aza",
+            "my consultant said to stop the aza for 2 weeks around my op",
+            "op went fine and theyve restarted it now",
+            "can i just stop it myself now, i feel great",
+        ],
+        # Asked as the patient's own decision, whatever the chat told before.
+        [
+            "im on aza",
+            "my consultant said to stop it for my op",
+            "ive decided to stop it, im fed up",
+        ],
+    ],
+)
+def test_a_stop_of_ones_own_is_never_heard_as_the_teams(
+    knowledge: LoadedKnowledge, turns: list[str]
+) -> None:
+    reply, _memory = _talk(knowledge, turns)
+    team_plan = knowledge.kb.language.cue("stop-by-clinician").says
+    own_stop = knowledge.kb.language.cue("stop-intent").says
+    assert own_stop in reply.notices
+    assert team_plan not in reply.notices
