@@ -1154,55 +1154,57 @@ def test_what_about_me_asks_of_the_writers_own_drug(
     assert reply.topics == (topic,)
 
 
+_TEAM_PLAN = "stop-by-clinician"
+_OWN_STOP = "stop-intent"
+
+
 @pytest.mark.parametrize(
-    "turns",
+    ("turns", "heard_as"),
     [
         # Told and asked in one message: the team's plan, never the stopping entry's
         # "keep taking it when you feel well".
-        ["my haematologist told me to stop azathioprine but i feel fine, should i carry on?"],
+        (
+            ["my haematologist told me to stop azathioprine but i feel fine, should i carry on?"],
+            _TEAM_PLAN,
+        ),
         # Told, then asked later in the chat: still the team's plan, never "don't stop on
         # your own".
-        [
-            "im on dapsone",
-            "my haematologist told me to stop it because of anaemia",
-            "but I feel fine, should I keep taking it",
-        ],
-    ],
-)
-def test_a_stop_the_team_told_holds_for_the_chat(
-    knowledge: LoadedKnowledge, turns: list[str]
-) -> None:
-    reply, _memory = _talk(knowledge, turns)
-    team_plan = knowledge.kb.language.cue("stop-by-clinician").says
-    own_stop = knowledge.kb.language.cue("stop-intent").says
-    assert team_plan in reply.notices
-    assert own_stop not in reply.notices
-    assert not any(topic.endswith(".stopping") for topic in reply.topics)
-
-
-@pytest.mark.parametrize(
-    "turns",
-    [
+        (
+            [
+                "im on dapsone",
+                "my haematologist told me to stop it because of anaemia",
+                "but I feel fine, should I keep taking it",
+            ],
+            _TEAM_PLAN,
+        ),
         # The team restarted it after the pause: stopping is the patient's own idea again.
-        [
-            "im on aza",
-            "my consultant said to stop the aza for 2 weeks around my op",
-            "op went fine and theyve restarted it now",
-            "can i just stop it myself now, i feel great",
-        ],
+        (
+            [
+                "im on aza",
+                "my consultant said to stop the aza for 2 weeks around my op",
+                "op went fine and theyve restarted it now",
+                "can i just stop it myself now, i feel great",
+            ],
+            _OWN_STOP,
+        ),
         # Asked as the patient's own decision, whatever the chat told before.
-        [
-            "im on aza",
-            "my consultant said to stop it for my op",
-            "ive decided to stop it, im fed up",
-        ],
+        (
+            [
+                "im on aza",
+                "my consultant said to stop it for my op",
+                "ive decided to stop it, im fed up",
+            ],
+            _OWN_STOP,
+        ),
     ],
 )
-def test_a_stop_of_ones_own_is_never_heard_as_the_teams(
-    knowledge: LoadedKnowledge, turns: list[str]
+def test_a_stop_is_heard_as_the_team_or_the_patient_told_it(
+    knowledge: LoadedKnowledge, turns: list[str], heard_as: str
 ) -> None:
     reply, _memory = _talk(knowledge, turns)
-    team_plan = knowledge.kb.language.cue("stop-by-clinician").says
-    own_stop = knowledge.kb.language.cue("stop-intent").says
-    assert own_stop in reply.notices
-    assert team_plan not in reply.notices
+    other = _OWN_STOP if heard_as == _TEAM_PLAN else _TEAM_PLAN
+    assert knowledge.kb.language.cue(heard_as).says in reply.notices
+    assert knowledge.kb.language.cue(other).says not in reply.notices
+    if heard_as == _TEAM_PLAN:
+        # The stopping entry's "keep taking it when you feel well" would contradict them.
+        assert not any(topic.endswith(".stopping") for topic in reply.topics)
