@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.language import Cue, Language
 from bot.literal_finder import LiteralFinder
 from bot.phrase_index import PhraseHit
-from bot.regex_literals import required_words
+from bot.regex_literals import required_words, text_words
 from bot.text import words_of
 
 __all__ = ["CueReader", "marked_runs", "platelet_value"]
@@ -594,7 +594,7 @@ class _Gated:
         always: list[re.Pattern[str]] = []
         gated: list[tuple[re.Pattern[str], frozenset[str]]] = []
         for pattern in patterns:
-            words = required_words(pattern)
+            words = text_words(pattern)
             if words is None:
                 always.append(pattern)
             else:

@@ -14,7 +14,7 @@ import importlib
 import re
 from typing import Any
 
-__all__ = ["required_words"]
+__all__ = ["required_words", "text_words"]
 
 # Python's own parser of regular expressions: private, so it is loaded by name and any
 # surprise in its shape means "no shortcut" (the expression then always runs).
@@ -40,11 +40,26 @@ def required_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     Returns:
         The strings, shortest list of longest strings found, or None.
     """
+    return _words(pattern, in_assertions=False)
+
+
+@functools.lru_cache(maxsize=8192)
+def text_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Return strings one of which every text ``pattern`` is found in contains, or None.
+
+    As ``required_words``, but a look-around that must hold counts too: in
+    ``^(?!.*\\bif\\b)(?=.*\\b(typo|meant))`` the match is empty, yet the text must hold
+    "typo" or "meant". The words may lie outside the match, so they only gate the search.
+    """
+    return _words(pattern, in_assertions=True)
+
+
+def _words(pattern: re.Pattern[str], *, in_assertions: bool) -> tuple[str, ...] | None:
     if pattern.flags & re.IGNORECASE:
         return None
     try:
         parsed = _parser.parse(pattern.pattern, pattern.flags)
-        found = _required(list(parsed))
+        found = _required(list(parsed), in_assertions)
     except Exception:
         return None
     if not found or min(len(w) for w in found) < _SHORTEST_USEFUL:
@@ -52,7 +67,7 @@ def required_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     return tuple(sorted(found))
 
 
-def _required(sequence: list[tuple[Any, Any]]) -> frozenset[str] | None:
+def _required(sequence: list[tuple[Any, Any]], in_assertions: bool) -> frozenset[str] | None:
     """Return the best any-of set of literals a match of ``sequence`` must hold."""
     options: list[frozenset[str]] = []
     run: list[str] = []
@@ -69,13 +84,15 @@ def _required(sequence: list[tuple[Any, Any]]) -> frozenset[str] | None:
         end_run()
         inner: frozenset[str] | None = None
         if op is _constants.SUBPATTERN:
-            inner = _required(list(value[-1]))
+            inner = _required(list(value[-1]), in_assertions)
         elif op is _constants.BRANCH:
-            inner = _branch(value[1])
+            inner = _branch(value[1], in_assertions)
+        elif op is _constants.ASSERT and in_assertions:
+            inner = _required(list(value[-1]), in_assertions)
         elif op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT):
             low, _high, item = value
             if low >= 1:
-                inner = _required(list(item))
+                inner = _required(list(item), in_assertions)
         if inner:
             options.append(inner)
     end_run()
@@ -85,11 +102,11 @@ def _required(sequence: list[tuple[Any, Any]]) -> frozenset[str] | None:
     return max(options, key=lambda o: (min(len(w) for w in o), -len(o)))
 
 
-def _branch(alternatives: list[Any]) -> frozenset[str] | None:
+def _branch(alternatives: list[Any], in_assertions: bool) -> frozenset[str] | None:
     """Return the union of every alternative's literals, or None if one has none."""
     union: set[str] = set()
     for alternative in alternatives:
-        found = _required(list(alternative))
+        found = _required(list(alternative), in_assertions)
         if not found:
             return None
         union |= found

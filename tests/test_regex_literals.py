@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.knowledge import KnowledgeBase
-from bot.regex_literals import required_words
+from bot.regex_literals import required_words, text_words
 from bot.text import normalize
 
 
@@ -35,8 +35,27 @@ def test_required_words(pattern: str, words: tuple[str, ...] | None) -> None:
     assert required_words(re.compile(pattern)) == words
 
 
+@pytest.mark.parametrize(
+    ("pattern", "in_match", "in_text"),
+    [
+        # A look-ahead that must hold: its words are in the text, not in the (empty) match.
+        (r"^(?!.*\bif\b)(?=.*\b(typo|meant))", None, ("meant", "typo")),
+        # A look-behind that must hold, likewise.
+        (r"(?<=\bpassing )blood\b", ("blood",), ("passing ",)),
+        # A look-ahead that must not hold requires nothing, in the match or the text.
+        (r"^(?!.*\bnever\b).*\bfever\b", ("fever",), ("fever",)),
+    ],
+)
+def test_text_words_count_what_a_lookaround_needs(
+    pattern: str, in_match: tuple[str, ...] | None, in_text: tuple[str, ...] | None
+) -> None:
+    compiled = re.compile(pattern)
+    assert (required_words(compiled), text_words(compiled)) == (in_match, in_text)
+
+
 def test_a_pattern_that_ignores_case_is_searched_as_it_is() -> None:
-    assert required_words(re.compile(r"\bfever\b", re.IGNORECASE)) is None
+    flagged = re.compile(r"\bfever\b", re.IGNORECASE)
+    assert (required_words(flagged), text_words(flagged)) == (None, None)
 
 
 def _patterns(kb: KnowledgeBase) -> list[re.Pattern[str]]:
@@ -54,12 +73,12 @@ def test_every_match_of_the_knowledge_holds_one_of_its_words(kb: KnowledgeBase) 
         normalize(t) for cue in kb.language.cues for t in (*cue.examples, *cue.counter_examples)
     ]
     for pattern in _patterns(kb):
-        words = required_words(pattern)
-        if words is None:
-            continue
-        for text in texts:
-            if pattern.search(text):
-                assert any(w in text for w in words), (pattern.pattern, text)
+        for words in (required_words(pattern), text_words(pattern)):
+            if words is None:
+                continue
+            for text in texts:
+                if pattern.search(text):
+                    assert any(w in text for w in words), (pattern.pattern, text)
 
 
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz 0123456789", max_size=60))
