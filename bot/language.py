@@ -33,6 +33,7 @@ VOCABULARY_LISTS = (
     "medicine-cues",
     "own-leads",
     "generic-words",
+    "frame-words",
     "foreign-words",
     "advice-openings",
     "undo-negation",
@@ -248,6 +249,9 @@ class Language:
     """Words right before one of our drugs that tell it is the writer's own ("I'm on",
     "I take", "my"): "what about me?" later in the chat asks about that drug."""
     generic_words: tuple[str, ...]
+    frame_words: tuple[str, ...]
+    """Words of a question's frame that ask about no topic ("is it safe", "is that ok"):
+    a topic phrase made only of them never outweighs one that names something."""
     foreign_words: tuple[str, ...]
     advice_openings: tuple[str, ...]
     """How a sentence that advises, rather than states a fact, begins: it needs no citation."""

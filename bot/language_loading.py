@@ -605,6 +605,7 @@ class LanguageReader(NodeReader):
             medicine_cues=words["medicine-cues"],
             own_leads=words["own-leads"],
             generic_words=words["generic-words"],
+            frame_words=words["frame-words"],
             foreign_words=words["foreign-words"],
             advice_openings=words["advice-openings"],
             undo_negation=words["undo-negation"],

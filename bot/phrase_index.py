@@ -51,6 +51,10 @@ class PhraseIndex:
         self._english = english
         self.phrases: dict[tuple[str, ...], list[Target]] = {}
         self._indexed: set[tuple[tuple[str, ...], str, str]] = set()
+        #: A topic phrase made only of a question's frame ("is it safe") weighs as one
+        #: word, so that it never outweighs a phrase that names something ("is it
+        #: safe to take it while pregnant").
+        self._frame = frozenset(kb.language.frame_words)
         for topic in kb.topics:
             self._add(topic.phrases, "topic", topic.id)
         for drug in kb.drugs:
@@ -91,7 +95,10 @@ class PhraseIndex:
             if (phrase_key, kind, key) in self._indexed:
                 continue
             self._indexed.add((phrase_key, kind, key))
-            self.phrases.setdefault(phrase_key, []).append(Target(kind, key, len(words)))
+            weight = len(words)
+            if kind != "cue" and self._frame.issuperset(words):
+                weight = 1
+            self.phrases.setdefault(phrase_key, []).append(Target(kind, key, weight))
 
     def clear_cache(self) -> None:
         """Forget the words looked up so far."""
