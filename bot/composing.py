@@ -1582,16 +1582,7 @@ class _AnswerBuilder:
         if title is None:
             drug = self.kb.drug(entry.drug_id) if entry.drug_id else None
             title = f"{drug.name}: {entry.title}" if drug else entry.title
-        self.sections.append(
-            Section(
-                title=title,
-                text=entry.answer,
-                entry_key=entry.key,
-                drug_id=entry.drug_id,
-                link=link,
-                checked=entry.checked,
-            )
-        )
+        self.sections.append(_section_of(entry, title, link))
         return True
 
     def add_overview(self, drug: Drug) -> None:
@@ -1878,6 +1869,16 @@ def _not_covered(
         ),
         strangers=(*other_drugs, *unknown),
     )
+    named = _entries_naming(kb, other_drugs)
+    if named:
+        # "myfortic and pregnancy": a class entry whose own phrase is the medicine's
+        # name (a form of one of ours the sources speak of) is about that medicine,
+        # never an unrelated fact beside "not covered".
+        answer = replace(
+            answer,
+            sections=tuple(map(_section_of, named)),
+            references=_references(kb, named),
+        )
     if builder is None:
         return answer
     # "can I stop my prednisolone now": never a bare "not covered" where the message
@@ -1892,6 +1893,23 @@ def _not_covered(
         return answer
     # What to do now is said whatever else the message says.
     return replace(answer, urgent=urgent, references=_references(kb, [urgent]))
+
+
+def _entries_naming(kb: KnowledgeBase, names: Iterable[str]) -> list[Entry]:
+    """Return the class entries one of whose phrases is one of ``names``."""
+    wanted = {normalize(name) for name in names}
+    return [e for e in kb.general if wanted.intersection(normalize(p) for p in e.phrases)]
+
+
+def _section_of(entry: Entry, title: str | None = None, link: str | None = None) -> Section:
+    return Section(
+        title=entry.title if title is None else title,
+        text=entry.answer,
+        entry_key=entry.key,
+        drug_id=entry.drug_id,
+        link=link,
+        checked=entry.checked,
+    )
 
 
 def _coverage(kb: KnowledgeBase) -> str:

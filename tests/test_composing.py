@@ -539,6 +539,23 @@ def test_a_drug_not_covered_stays_not_covered_on_follow_ups(
     assert "tacrolimus is not covered" in render_plain(follow_up)
 
 
+@pytest.mark.parametrize(
+    "question", ["myfortic and pregnancy", "im on mycophenolic acid, can i breastfeed"]
+)
+def test_a_form_the_sources_speak_of_gets_its_own_entry_beside_not_covered(
+    kb: KnowledgeBase, matcher: Matcher, question: str
+) -> None:
+    # Not covered, so no fact of mycophenolate mofetil; but the class entry named by the
+    # form itself says what the sources say of it (not to swap forms, the contraception
+    # advice written for both).
+    answer = ask(kb, matcher, question)
+    assert answer.kind == "not_covered"
+    assert answer.drugs == ()
+    assert [s.entry_key for s in answer.sections] == ["general.mycophenolic-acid"]
+    assert [r.id for r in answer.references] == ["P28", "P30", "P27"]
+    assert "cannot simply be swapped" in render_plain(answer)
+
+
 def test_an_alarm_is_repeated_for_what_should_i_do(kb: KnowledgeBase, matcher: Matcher) -> None:
     first = ask(kb, matcher, "I'm on sirolimus")
     contact = ask(
