@@ -59,6 +59,7 @@ class CueReader:
         #: Cues that tell a crisis is in hand ("my sister is driving me to the GP now").
         self.eases_crisis = frozenset(c.id for c in language.cues if c.eases_crisis)
         self._patterns = tuple(c for c in language.cues if c.patterns)
+        self._pattern_cues = {c.id: c for c in self._patterns}
         self._signalled = tuple(c for c in language.cues if c.signals)
         # Each pattern with the words it cannot match without: searched only where one is.
         self._gated = {c.id: _Gated.of(c.patterns) for c in self._patterns}
@@ -198,9 +199,11 @@ class CueReader:
         for _text, words in found:
             for word in words:
                 looked_at.update(self._cues_by_word.get(word, ()))
-        for cue in self._patterns:
-            if cue.id not in looked_at or (only is not None and cue.id not in only):
-                continue
+        if only is not None:
+            looked_at &= only
+        # Only the cues a text holds a needed word of (or that need none) are searched.
+        for cue_id in looked_at:
+            cue = self._pattern_cues[cue_id]
             # Every match is weighed only where one may not count (a negation before it,
             # a count too high); otherwise the first match decides. Patterns are searched
             # one by one: joined into one alternation, Python's engine was slower.
