@@ -1252,7 +1252,12 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         + " "
         for drug in kb.drugs
     }
-    spoken[None] = " " + " | ".join(normalize(e.answer) for e in kb.general) + " "
+    # A class entry about a medicine we do not cover (Myfortic) speaks of it only to say
+    # what the sources say of that medicine: it never makes that medicine one of ours.
+    about_others = {e.key for e in _entries_naming(kb, kb.other_drugs)}
+    spoken[None] = (
+        " " + " | ".join(normalize(e.answer) for e in kb.general if e.key not in about_others) + " "
+    )
     listing = kb.language.roles.listing
     folded = _Folded(
         spoken=spoken,

@@ -16,7 +16,7 @@ from rapidfuzz.distance import OSA
 
 from bot.knowledge import KnowledgeBase
 from bot.lexicon import EnglishWords
-from bot.text import edit_limit, words_of
+from bot.text import edit_limit, normalize, words_of
 
 __all__ = ["LONGEST_WORD", "PhraseHit", "PhraseIndex", "Target"]
 
@@ -60,8 +60,12 @@ class PhraseIndex:
         for drug in kb.drugs:
             for entry in drug.entries:
                 self._add(entry.phrases, "entry", entry.key)
+        # A class entry's phrase that names a medicine we do not cover ("myfortic") asks
+        # no topic: the entry follows that medicine's "not covered" line, and nothing else.
+        others = {normalize(name) for name in kb.other_drugs}
         for entry in kb.general:
-            self._add(entry.phrases, "general", entry.topic_id)
+            asked = tuple(p for p in entry.phrases if normalize(p) not in others)
+            self._add(asked, "general", entry.topic_id)
         forms = word_forms_of(kb.language.word_forms)
         #: Words an ``any-form`` cue's phrases are also found without ("really").
         self.fillers = frozenset(kb.language.phrase_fillers)
