@@ -655,7 +655,15 @@ def _pair_asked_again(context: Context | None, match: Match) -> Match:
     of rituximab with azathioprine; azathioprine's own lists there would read as "no
     problem with it". (An "it" that asks no pair: ``_may_mean_the_other``.)
     """
-    if context is None or match.other_drugs or _PAIR_QUESTION not in match.cues:
+    if context is None or match.other_drugs:
+        return match
+    if "comparison" in match.cues and _PAIR_QUESTION not in match.cues:
+        # "I'm on tacrolimus", then "is it like ciclosporin": the two compared, which
+        # the bot cannot do; ciclosporin's own facts would read as tacrolimus's.
+        if context.strangers and match.drugs and _REFERS_BACK in match.cues:
+            return replace(match, other_drugs=context.strangers, likens_to_ours=True)
+        return match
+    if _PAIR_QUESTION not in match.cues:
         return match
     if context.strangers and match.drugs and _REFERS_BACK in match.cues:
         return replace(match, other_drugs=context.strangers)

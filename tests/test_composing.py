@@ -556,6 +556,19 @@ def test_a_form_the_sources_speak_of_gets_its_own_entry_beside_not_covered(
     assert "cannot simply be swapped" in render_plain(answer)
 
 
+def test_a_medicine_not_covered_likened_to_ours_later_in_the_chat_is_not_compared(
+    kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    # "I'm on tacrolimus", then "is it like ciclosporin": ciclosporin's own lists would
+    # read as tacrolimus's; the bot says it cannot compare them.
+    first = ask(kb, matcher, "im on tacrolimus")
+    likened = ask(kb, matcher, "is it like ciclosporin", first.context)
+    assert likened.sections == ()
+    assert render_plain(likened).startswith(
+        "I can't compare tacrolimus with cyclosporine: tacrolimus is not covered by my sources."
+    )
+
+
 def test_an_alarm_is_repeated_for_what_should_i_do(kb: KnowledgeBase, matcher: Matcher) -> None:
     first = ask(kb, matcher, "I'm on sirolimus")
     contact = ask(
