@@ -655,18 +655,19 @@ def _pair_asked_again(context: Context | None, match: Match) -> Match:
     of rituximab with azathioprine; azathioprine's own lists there would read as "no
     problem with it". (An "it" that asks no pair: ``_may_mean_the_other``.)
     """
-    if context is None or match.other_drugs:
-        return match
-    if "comparison" in match.cues and _PAIR_QUESTION not in match.cues:
-        # "I'm on tacrolimus", then "is it like ciclosporin": the two compared, which
-        # the bot cannot do; ciclosporin's own facts would read as tacrolimus's.
-        if context.strangers and match.drugs and _REFERS_BACK in match.cues:
-            return replace(match, other_drugs=context.strangers, likens_to_ours=True)
-        return match
-    if _PAIR_QUESTION not in match.cues:
+    # "I'm on tacrolimus", then "is it like ciclosporin": the two compared, which the
+    # bot cannot do; ciclosporin's own facts would read as tacrolimus's.
+    compares = "comparison" in match.cues and _PAIR_QUESTION not in match.cues
+    if context is None or match.other_drugs or not (compares or _PAIR_QUESTION in match.cues):
         return match
     if context.strangers and match.drugs and _REFERS_BACK in match.cues:
-        return replace(match, other_drugs=context.strangers)
+        return replace(
+            match,
+            other_drugs=context.strangers,
+            likens_to_ours=match.likens_to_ours or compares,
+        )
+    if compares:
+        return match
     if context.paired and context.drugs and not match.drugs:
         # "im on cellcept and my gp wants me on omeprazole", then "is it safe to take
         # together": the same pair, never cellcept's own lists.
@@ -1198,6 +1199,9 @@ class _Folded:
     """Standing alarms that follow the answer to a question on another subject."""
     eases_crisis: frozenset[str]
     """Cues that tell the chat's crisis is in hand: its lines follow the answer."""
+    about_other: dict[str, tuple[Entry, ...]]
+    """Per medicine we do not cover, the class entries one of whose phrases is its name
+    (Myfortic): they follow its "not covered" line."""
     guessed: frozenset[str]
     """Cues a learned model hears as the opposite of its own (the emergency opinion): a
     guess from the whole message, never a red flag a rule read."""
@@ -1260,11 +1264,15 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         + " "
         for drug in kb.drugs
     }
+    about_other: dict[str, tuple[Entry, ...]] = {}
+    for entry in kb.general:
+        for name in {normalize(p) for p in entry.phrases} & {normalize(n) for n in kb.other_drugs}:
+            about_other[name] = (*about_other.get(name, ()), entry)
     # A class entry about a medicine we do not cover (Myfortic) speaks of it only to say
     # what the sources say of that medicine: it never makes that medicine one of ours.
-    about_others = {e.key for e in _entries_naming(kb, kb.other_drugs)}
+    about = {e.key for entries in about_other.values() for e in entries}
     spoken[None] = (
-        " " + " | ".join(normalize(e.answer) for e in kb.general if e.key not in about_others) + " "
+        " " + " | ".join(normalize(e.answer) for e in kb.general if e.key not in about) + " "
     )
     listing = kb.language.roles.listing
     folded = _Folded(
@@ -1286,6 +1294,7 @@ def _folded(kb: KnowledgeBase) -> _Folded:
         tensed=frozenset(c.id for c in kb.language.cues if c.negatable and not c.timeless),
         reminds_after=frozenset(c.id for c in kb.language.cues if c.reminds_after),
         eases_crisis=frozenset(c.id for c in kb.language.cues if c.eases_crisis),
+        about_other=about_other,
         guessed=frozenset(c.opposite for c in kb.language.learned if c.opposite),
         calm_after_crisis=frozenset(
             (
@@ -1882,7 +1891,8 @@ def _not_covered(
         ),
         strangers=(*other_drugs, *unknown),
     )
-    named = _entries_naming(kb, other_drugs)
+    about_other = _folded(kb).about_other
+    named = list(dict.fromkeys(e for n in other_drugs for e in about_other.get(normalize(n), ())))
     if named:
         # "myfortic and pregnancy": a class entry whose own phrase is the medicine's
         # name (a form of one of ours the sources speak of) is about that medicine,
@@ -1906,12 +1916,6 @@ def _not_covered(
         return answer
     # What to do now is said whatever else the message says.
     return replace(answer, urgent=urgent, references=_references(kb, [urgent]))
-
-
-def _entries_naming(kb: KnowledgeBase, names: Iterable[str]) -> list[Entry]:
-    """Return the class entries one of whose phrases is one of ``names``."""
-    wanted = {normalize(name) for name in names}
-    return [e for e in kb.general if wanted.intersection(normalize(p) for p in e.phrases)]
 
 
 def _section_of(entry: Entry, title: str | None = None, link: str | None = None) -> Section:
