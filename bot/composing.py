@@ -1014,8 +1014,10 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
     answered = [drug.id for drug in covered if builder.add_drug(drug, topics, asked)]
     if strangers:
         # "omeprazole and dapsone": the pair is what was asked, so it is the pair that
-        # my sources cannot judge.
-        builder.notices.insert(0, _about_pair(replies.CANNOT_TELL_PAIR, strangers, covered))
+        # my sources cannot judge; "tacrolimus or sirolimus for sun" compares them.
+        compares = "comparison" in match.cues and _PAIR_QUESTION not in match.cues
+        template = replies.CANNOT_COMPARE if compares else replies.CANNOT_TELL_PAIR
+        builder.notices.insert(0, _about_pair(template, strangers, covered))
     elif (
         len(covered) > 1
         and _PAIR_QUESTION in match.cues
@@ -1087,7 +1089,7 @@ def _compose_without_drug(
                 entry = drug.entry(topic_id)
                 if entry is not None:
                     builder.add_entry(entry)
-        elif holders and not builder.alerts and not builder.generic_urgent:
+        elif holders and not builder.alerts and not builder.generic_urgent and not builder.advice:
             # A topic phrase names no drug ("grapefruit with blood pressure pills"):
             # ask which medicine, never answer with the one whose entry holds it.
             topic = kb.topic(topic_id)
@@ -1105,6 +1107,7 @@ def _compose_without_drug(
     if (
         builder.sections
         or builder.alerts
+        or builder.advice
         or builder.generic_urgent
         or builder.notices
         or builder.says()

@@ -128,6 +128,7 @@ class CueReader:
         self.ends_alarms = frozenset(c.id for c in language.cues if c.ends_alarms)
         #: Cues that tell a red flag as the patient's own now: never doubted by a model.
         self.undoubted = frozenset(c.id for c in language.cues if c.undoubted)
+        self.asking_ahead = frozenset(c.id for c in language.cues if c.asks_ahead)
         # Read by id: a denial of a list ("Bleeding, bruising, fever: none of those").
         self._list_denial = frozenset(c.id for c in language.cues if c.id == "denied-after")
         #: Cues that say their sentence tells no red flag happening now.

@@ -140,6 +140,9 @@ class Cue:
     """An urgent timeless cue whose alarm, standing over a later question on another
     subject, follows that question's answer instead of opening it (a contact, an extra
     dose: a call to make today, said once at the top already)."""
+    asks_ahead: bool = False
+    """A question about what can happen ("does dapsone make your lips blue"): the red
+    flags it quiets come with what to do if they happen ("If it happens")."""
     undoubted: bool = False
     """Tells a red flag as the patient's own, now ("cellcept making my gums bleed,
     normal?"): the learned no-emergency opinion never doubts the message's red flags."""

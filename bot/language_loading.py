@@ -74,6 +74,7 @@ _CUE_KEYS = (
     "reads-numbers",
     "eases-crisis",
     "undoubted",
+    "asks-ahead",
     "foreign",
     "remembered",
     "topic",
@@ -359,6 +360,7 @@ class LanguageReader(NodeReader):
                     "reads-numbers",
                     "eases-crisis",
                     "undoubted",
+                    "asks-ahead",
                     "foreign",
                     "remembered",
                 )
@@ -415,6 +417,7 @@ class LanguageReader(NodeReader):
                 reminds_after=flags["reminds-after"],
                 eases_crisis=flags["eases-crisis"],
                 undoubted=flags["undoubted"],
+                asks_ahead=flags["asks-ahead"],
                 reads_numbers=flags["reads-numbers"],
                 foreign=flags["foreign"],
                 remembered=flags["remembered"],

@@ -528,8 +528,13 @@ class Matcher:
         for i, size, targets in hits:
             if any(used[i : i + size]):
                 continue
+            # "which raises platelets faster, ivig or steroids": a phrase that is only the
+            # name of a medicine we do not cover names no entry of one of ours, unless one
+            # of ours is named ("is imuran given with steroids"). Its topic still counts
+            # for a drug the chat named ("what about his st john's wort").
+            names_only = not drugs and all(other[i : i + size])
             for target in targets:
-                if target.kind == "cue":
+                if target.kind == "cue" or (names_only and target.kind == "entry"):
                     continue
                 score_key = (target.kind, target.key)
                 scores[score_key] = scores.get(score_key, 0) + target.weight
@@ -583,7 +588,14 @@ class Matcher:
             ):
                 doubted.add(cue_id)
                 fired.discard(cue_id)
+        before_settling = fired
         fired, dropped = self.cues.settle(fired)
+        # "if my child swallowed my tablets what should I do": a red flag another cue
+        # reads as not happening ("if ... what should I do" is a near miss) is still
+        # what the question asks about, so its alert is said as advice.
+        overridden_flags = (
+            (before_settling - fired) & self.cues.urgent if "*" not in dropped else set()
+        )
         for cue_id, doubts, model in self.doubting:
             # Read only where a red flag it doubts fired: the model weighs the message
             # whole ("if I took a double dose by mistake what would happen"). Never
@@ -693,7 +705,18 @@ class Matcher:
             foreign=foreign,
             uncovered_topic=uncovered,
             asked_flags=tuple(
-                sorted(doubted | (named_flags - fired if "what-to-do-if" in fired else set()))
+                sorted(
+                    doubted
+                    | (
+                        (named_flags - fired) | overridden_flags
+                        if "what-to-do-if" in fired
+                        # "does dapsone make your lips blue": what to do if it happens
+                        # comes with the answer.
+                        else (named_flags - fired) & self.cues.urgent
+                        if fired & self.cues.asking_ahead
+                        else set()
+                    )
+                )
             ),
             heard_flags=tuple(
                 sorted(
