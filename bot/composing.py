@@ -1799,8 +1799,21 @@ class _AnswerBuilder:
     def build(self, kind: str, drugs: tuple[str, ...], subject: tuple[str, ...] = ()) -> Answer:
         caution = _section(self.kb.caution, self.kb.caution.title)
         informing = [a.entry for a in self.alerts if not self._is_urgent(a.cue)]
+        # "what if i took too many cellcept by mistake": the drug's own entry on it says
+        # what to do, so the alert its topic would fall back on is not said again.
+        answered = {
+            topic.safety_net
+            for s in self.sections
+            if s.drug_id
+            and (topic := self.kb.topic(s.entry_key.split(".", 1)[1])) is not None
+            and topic.safety_net
+        }
         sections = (
-            [_section(a.entry, self._advice_title(a.cue)) for a in self.advice]
+            [
+                _section(a.entry, self._advice_title(a.cue))
+                for a in self.advice
+                if a.cue not in answered
+            ]
             + [_section(e, "") for e in informing]
             + self.sections
         )

@@ -31,6 +31,7 @@ VOCABULARY_LISTS = (
     "not-symptoms",
     "dose-verbs",
     "medicine-cues",
+    "pair-words",
     "own-leads",
     "generic-words",
     "frame-words",
@@ -248,6 +249,9 @@ class Language:
     not_symptoms: tuple[str, ...]
     dose_verbs: tuple[str, ...]
     medicine_cues: tuple[str, ...]
+    pair_words: tuple[str, ...]
+    """Words that join two medicines ("cyclizine with ciclosporin"): a name we do not know
+    joined by one to one of ours is a second medicine, never a word to pass over."""
     own_leads: tuple[str, ...]
     """Words right before one of our drugs that tell it is the writer's own ("I'm on",
     "I take", "my"): "what about me?" later in the chat asks about that drug."""

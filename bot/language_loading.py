@@ -606,6 +606,7 @@ class LanguageReader(NodeReader):
             not_symptoms=words["not-symptoms"],
             dose_verbs=words["dose-verbs"],
             medicine_cues=words["medicine-cues"],
+            pair_words=words["pair-words"],
             own_leads=words["own-leads"],
             generic_words=words["generic-words"],
             frame_words=words["frame-words"],

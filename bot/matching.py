@@ -187,6 +187,7 @@ class Matcher:
         self.cues = CueReader(language)
         self._shorthand = dict(language.shorthand)
         self._medicine_cues = frozenset(language.medicine_cues)
+        self._pair_words = frozenset(language.pair_words)
         self._own_leads = frozenset(
             tuple(stem(w) for w in lead.split()) for lead in language.own_leads
         )
@@ -375,6 +376,16 @@ class Matcher:
         )
         return (fired & self.cues.clause_cues) | patterns
 
+    def _paired_with_ours(self, names_at: list[bool], words: tuple[str, ...], i: int) -> bool:
+        """Return True when the word at ``i`` is joined to one of our names by a pair word.
+
+        "cyclizine with ciclosporin", "azathioprine and cyclizine": the name we do not know
+        is a second medicine asked about with ours.
+        """
+        before = i >= 2 and names_at[i - 2] and words[i - 1] in self._pair_words
+        after = i + 2 < len(words) and names_at[i + 2] and words[i + 1] in self._pair_words
+        return before or after
+
     def _says_more_than_names(self, words: tuple[str, ...]) -> bool:
         """Return True when a word of the message is more than a name or an everyday word.
 
@@ -497,7 +508,9 @@ class Matcher:
                 people = _people(text)
             if word in people:
                 continue
-            if i > 0 and words[i - 1] in self._medicine_cues:
+            if (i > 0 and words[i - 1] in self._medicine_cues) or self._paired_with_ours(
+                names_at, words, i
+            ):
                 others.append(word)
                 other[i] = True
             else:
@@ -590,6 +603,9 @@ class Matcher:
                 fired.discard(cue_id)
         before_settling = fired
         fired, dropped = self.cues.settle(fired)
+        # "overdid it at the gym and hurt myself": a cue that overrides the crisis (hurt
+        # by accident) also takes back its doubted reading, so no crisis lines follow.
+        doubted -= dropped
         # "if my child swallowed my tablets what should I do": a red flag another cue
         # reads as not happening ("if ... what should I do" is a near miss) is still
         # what the question asks about, so its alert is said as advice.
@@ -708,7 +724,7 @@ class Matcher:
                 sorted(
                     doubted
                     | (
-                        (named_flags - fired) | overridden_flags
+                        (named_flags - fired) | overridden_flags | self.cues.spoken_of(fired)
                         if "what-to-do-if" in fired
                         # "does dapsone make your lips blue": what to do if it happens
                         # comes with the answer.

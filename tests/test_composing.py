@@ -311,6 +311,18 @@ def test_two_covered_drugs_no_entry_pairs_get_cannot_tell(
             "Is leflunomide ok when breastfeeding, like azathioprine?",
             "I can't compare leflunomide with azathioprine: leflunomide is not covered by my",
         ),
+        (
+            "mercaptopurine side effects same as azathioprine?",
+            "I can't compare mercaptopurine with azathioprine: mercaptopurine is not covered",
+        ),
+        (
+            "voclosporin vs ciclosporin side effects",
+            "I can't compare voclosporin with cyclosporine: voclosporin is not covered by my",
+        ),
+        (
+            "does everolimus work the same way as sirolimus",
+            "I can't compare everolimus with sirolimus: everolimus is not covered by my",
+        ),
     ],
 )
 def test_an_uncovered_drug_likened_to_ours_gets_no_facts_of_ours(
@@ -660,6 +672,14 @@ def test_a_medicine_not_covered_gets_only_what_a_red_flag_points_to(
             "say I knocked my head at football, would that be an emergency on mmf",
             "alert.red-flag.head-injury",
         ),
+        # A near miss overrides the poisoning cue; the question still asks what to do.
+        ("if my child swallowed my tablets what should i do", "alert.poisoning.child"),
+        ("should i go to A&E if i get a nosebleed on azathioprine", "alert.red-flag.bleeding"),
+        ("what should i do if my nose bleeds on mycophenolate", "alert.red-flag.bleeding"),
+        # A cue that speaks of a red flag without telling it (count-threshold-spoken-of).
+        ("if my platelets drop below 20 what should i do", "alert.count.platelets-low"),
+        # A question about what a drug can cause (asks-ahead).
+        ("does dapsone make your lips blue", "alert.red-flag.breathing"),
     ],
 )
 def test_a_red_flag_asked_about_ahead_gets_what_to_do_as_advice(

@@ -87,6 +87,10 @@ def test_look_alikes_never_match_a_covered_drug(matcher: Matcher, question: str)
         ("my thyroid is underactive, can I take dapsone", ()),
         ("God take this sickness away from her, how long before dapsone works", ()),
         ("protein in my urine on ciclosporin", ()),
+        # A name we do not know, joined to one of ours by a pair word (pair-words).
+        ("cyclizine with ciclosporin", ("cyclizine",)),
+        ("azathioprine and cyclizine", ("cyclizine",)),
+        ("can i take ciclosporin with my brekky", ()),
     ],
 )
 def test_uncovered_drug_names_are_reported(
