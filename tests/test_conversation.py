@@ -1208,3 +1208,21 @@ def test_a_stop_is_heard_as_the_team_or_the_patient_told_it(
     if heard_as == _TEAM_PLAN:
         # The stopping entry's "keep taking it when you feel well" would contradict them.
         assert not any(topic.endswith(".stopping") for topic in reply.topics)
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "drug"),
+    [
+        # The chat's drug's own entries name the medicine asked about.
+        ("I'm on ciclosporin", "what about nurofen", "cyclosporine"),
+        ("im on sirolimus", "what about ibuprofen", "sirolimus"),
+    ],
+)
+def test_a_medicine_our_drug_speaks_of_is_asked_about_with_the_chats_drug(
+    knowledge: LoadedKnowledge, first: str, follow_up: str, drug: str
+) -> None:
+    memory = ConversationMemory()
+    memory.after("chat", knowledge.answer(first, memory.recall("chat")))
+    reply = knowledge.answer(follow_up, memory.recall("chat"))
+    assert reply.drugs == (drug,)
+    assert reply.topics == (f"{drug}.interactions",)
