@@ -129,6 +129,12 @@ class CueReader:
         #: Cues that tell a red flag as the patient's own now: never doubted by a model.
         self.undoubted = frozenset(c.id for c in language.cues if c.undoubted)
         self.asking_ahead = frozenset(c.id for c in language.cues if c.asks_ahead)
+        # Cues that tell a red flag as past, over or someone else's: a question asked with
+        # one ("ended up in A&E in June with a nosebleed... does it slow healing?") asks
+        # nothing ahead about that red flag.
+        self.telling_otherwise = frozenset(
+            c.id for c in language.cues if c.quiets and not c.asks_ahead
+        )
         # Read by id: a denial of a list ("Bleeding, bruising, fever: none of those").
         self._list_denial = frozenset(c.id for c in language.cues if c.id == "denied-after")
         #: Cues that say their sentence tells no red flag happening now.

@@ -730,6 +730,7 @@ class Matcher:
                         # comes with the answer.
                         else (named_flags - fired) & self.cues.urgent
                         if fired & self.cues.asking_ahead
+                        and not fired & self.cues.telling_otherwise
                         else set()
                     )
                 )
