@@ -835,9 +835,11 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         or match.entries
         or (match.other_drugs and _PAIR_QUESTION in match.cues)
         # "I'm on ciclosporin", then "what about nurofen": a medicine the chat's drug's
-        # own entries speak of is asked about with it.
+        # own entries speak of, asked as a follow-up, is asked about with it ("tell me
+        # about rituximab" asks about rituximab alone).
         or bool(
-            match.other_drugs
+            match.follow_up
+            and match.other_drugs
             and context is not None
             and context.drugs
             and not _strangers(kb, _drugs_of(kb, context.drugs), match.other_drugs)
