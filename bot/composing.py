@@ -648,6 +648,11 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
     )
 
 
+def _compares(match: Match) -> bool:
+    """Return True when the message compares medicines rather than asks to take them together."""
+    return "comparison" in match.cues and _PAIR_QUESTION not in match.cues
+
+
 def _pair_asked_again(context: Context | None, match: Match) -> Match:
     """Read a pair question as asked of the medicine we do not cover the chat was about.
 
@@ -657,7 +662,7 @@ def _pair_asked_again(context: Context | None, match: Match) -> Match:
     """
     # "I'm on tacrolimus", then "is it like ciclosporin": the two compared, which the
     # bot cannot do; ciclosporin's own facts would read as tacrolimus's.
-    compares = "comparison" in match.cues and _PAIR_QUESTION not in match.cues
+    compares = _compares(match)
     if context is None or match.other_drugs or not (compares or _PAIR_QUESTION in match.cues):
         return match
     if context.strangers and match.drugs and _REFERS_BACK in match.cues:
@@ -970,7 +975,7 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # the covered drug's own entries answers that, and its facts next to it would
         # read as "naproxen is fine" or as a comparison. What a red flag points to still
         # comes ("38.9 and shivery, can I take paracetamol": the infection entry).
-        if "comparison" in match.cues and _PAIR_QUESTION not in match.cues:
+        if _compares(match):
             builder.notices.insert(0, _about_pair(replies.CANNOT_COMPARE, strangers, covered))
         else:
             builder.notices.insert(0, _about_pair(replies.CANNOT_TELL_PAIR, strangers, covered))
@@ -1025,8 +1030,7 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
     if strangers:
         # "omeprazole and dapsone": the pair is what was asked, so it is the pair that
         # my sources cannot judge; "tacrolimus or sirolimus for sun" compares them.
-        compares = "comparison" in match.cues and _PAIR_QUESTION not in match.cues
-        template = replies.CANNOT_COMPARE if compares else replies.CANNOT_TELL_PAIR
+        template = replies.CANNOT_COMPARE if _compares(match) else replies.CANNOT_TELL_PAIR
         builder.notices.insert(0, _about_pair(template, strangers, covered))
     elif (
         len(covered) > 1

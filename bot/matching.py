@@ -376,6 +376,19 @@ class Matcher:
         )
         return (fired & self.cues.clause_cues) | patterns
 
+    def _asked_ahead(self, fired: set[str], quieted: set[str], overridden: set[str]) -> set[str]:
+        """Return the red flags whose what-to-do comes as advice ("If it happens").
+
+        "what should I do if my child swallowed my tablets": the red flags the message
+        names, quieted, overridden or only spoken of. "does dapsone make your lips blue":
+        the urgent ones it names, unless a cue tells their time (past, someone else's).
+        """
+        if "what-to-do-if" in fired:
+            return quieted | overridden | self.cues.spoken_of(fired)
+        if fired & self.cues.asking_ahead and not fired & self.cues.telling_otherwise:
+            return quieted & self.cues.urgent
+        return set()
+
     def _paired_with_ours(self, names_at: list[bool], words: tuple[str, ...], i: int) -> bool:
         """Return True when the word at ``i`` is joined to one of our names by a pair word.
 
@@ -721,19 +734,7 @@ class Matcher:
             foreign=foreign,
             uncovered_topic=uncovered,
             asked_flags=tuple(
-                sorted(
-                    doubted
-                    | (
-                        (named_flags - fired) | overridden_flags | self.cues.spoken_of(fired)
-                        if "what-to-do-if" in fired
-                        # "does dapsone make your lips blue": what to do if it happens
-                        # comes with the answer.
-                        else (named_flags - fired) & self.cues.urgent
-                        if fired & self.cues.asking_ahead
-                        and not fired & self.cues.telling_otherwise
-                        else set()
-                    )
-                )
+                sorted(doubted | self._asked_ahead(fired, named_flags - fired, overridden_flags))
             ),
             heard_flags=tuple(
                 sorted(
