@@ -24,6 +24,9 @@ _constants: Any = importlib.import_module("re._constants")
 # A shortcut only pays when its words are long enough to be rare.
 _SHORTEST_USEFUL = 3
 
+# A run joined with each alternative's start: past this many, not worth listing.
+_MOST_JOINED = 64
+
 
 # Each pattern is read once per load, for its own test and for its cue's (bounded: a
 # reload brings new pattern objects).
@@ -81,6 +84,14 @@ def _required(sequence: list[tuple[Any, Any]], in_assertions: bool) -> frozenset
         if op is _constants.LITERAL:
             run.append(chr(value))
             continue
+        if in_assertions and run and op in (_constants.SUBPATTERN, _constants.BRANCH):
+            # Python's parser moves the start that alternatives share out of them
+            # ("plt|platelets" is "p" then "lt|latelets"): the run joined with each
+            # alternative's own start is what a text holds. Only for the text's test:
+            # where a match's core starts is read from its required words alone.
+            leads = _leads([(op, value)])
+            if leads and len(leads) <= _MOST_JOINED:
+                options.append(frozenset("".join(run) + lead for lead in leads))
         end_run()
         inner: frozenset[str] | None = None
         if op is _constants.SUBPATTERN:
@@ -100,6 +111,41 @@ def _required(sequence: list[tuple[Any, Any]], in_assertions: bool) -> frozenset
         return None
     # The most selective: the longest shortest word, then the fewest words.
     return max(options, key=lambda o: (min(len(w) for w in o), -len(o)))
+
+
+def _leads(sequence: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    """Return the literal starts of ``sequence``, one per way it can begin, or None.
+
+    A start may be empty (an alternative that begins with a class or a repeat); None
+    means too many ways to list.
+    """
+    starts = {""}
+    for op, value in sequence:
+        if op is _constants.LITERAL:
+            starts = {start + chr(value) for start in starts}
+            continue
+        if op is _constants.AT:
+            # A word boundary between two letters never matches; elsewhere it holds
+            # no character, so the letters either side of it stay side by side.
+            continue
+        inner: frozenset[str] | None = None
+        if op is _constants.SUBPATTERN:
+            inner = _leads(list(value[-1]))
+        elif op is _constants.BRANCH:
+            found: set[str] = set()
+            for alternative in value[1]:
+                leads = _leads(list(alternative))
+                if leads is None:
+                    return None
+                found |= leads
+            inner = frozenset(found)
+        if inner is None:
+            break
+        starts = {start + lead for start in starts for lead in inner}
+        # A way through the group may end before the group does ("latelets?" starts
+        # "latelet"): what follows the group need not follow the start.
+        break
+    return frozenset(starts)
 
 
 def _branch(alternatives: list[Any], in_assertions: bool) -> frozenset[str] | None:

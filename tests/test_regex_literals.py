@@ -42,6 +42,10 @@ def test_required_words(pattern: str, words: tuple[str, ...] | None) -> None:
         (r"^(?!.*\bif\b)(?=.*\b(typo|meant))", None, ("meant", "typo")),
         # A look-behind that must hold, likewise.
         (r"(?<=\bpassing )blood\b", ("blood",), ("passing ",)),
+        # Alternatives that share a start are parsed as that start, then the rest of each
+        # ("p" then "lt|latelet"): the text holds the start joined with one of them.
+        (r"\b(plt|platelets?)\b", None, ("platelet", "plt")),
+        (r"\bpl(t|atelets?)( count)?\b", None, ("platelet", "plt")),
         # A look-ahead that must not hold requires nothing, in the match or the text.
         (r"^(?!.*\bnever\b).*\bfever\b", ("fever",), ("fever",)),
     ],
