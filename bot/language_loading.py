@@ -587,10 +587,11 @@ class LanguageReader(NodeReader):
                     self.problems.append(
                         f"{cue.where}: cue '{cue.id}': doubts '{other}', which is no urgent cue"
                     )
-            if cue.doubts and cue.id not in self.learned_where:
+            heard_by_rules = bool(cue.phrases or cue.patterns or cue.signals)
+            if cue.doubts and cue.id not in self.learned_where and not heard_by_rules:
                 self.problems.append(
-                    f"{cue.where}: cue '{cue.id}': doubts other cues, so a {LEARNED_CUE}"
-                    " must hear it"
+                    f"{cue.where}: cue '{cue.id}': doubts other cues, so its patterns or"
+                    f" phrases or a {LEARNED_CUE} must hear it"
                 )
         if len(self.vocabulary) < len(VOCABULARY_LISTS):
             return None

@@ -219,6 +219,13 @@ class Matcher:
             for cue in language.cues
             if cue.id in models and cue.doubts
         )
+        #: The rule cues that doubt a message's red flags or crisis, each with what it
+        #: doubts ("does dapsone cause suicidal thoughts?" asks about the words).
+        self.rule_doubting = tuple(
+            (cue.id, frozenset(cue.doubts))
+            for cue in language.cues
+            if cue.doubts and cue.id not in models
+        )
         #: The learned cues whose rules' reading the model may doubt, with how unlikely
         #: it must hold it (a model that learned nothing doubts nothing).
         self.doubted_below = tuple(
@@ -614,6 +621,12 @@ class Matcher:
             ):
                 doubted.add(cue_id)
                 fired.discard(cue_id)
+        for cue_id, doubts in self.rule_doubting:
+            # Doubted before a crisis overrides the rest, so the question is answered
+            # too; never where a cue tells it as happening now ("I've been having them").
+            if cue_id in fired and fired & doubts and not self.cues.present(fired):
+                doubted |= fired & doubts
+                fired -= doubts
         before_settling = fired
         fired, dropped = self.cues.settle(fired)
         # "overdid it at the gym and hurt myself": a cue that overrides the crisis (hurt

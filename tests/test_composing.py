@@ -691,19 +691,41 @@ def test_a_red_flag_asked_about_ahead_gets_what_to_do_as_advice(
     assert answer.sections[0].title == replies.IF_IT_HAPPENS
 
 
+@pytest.mark.parametrize(
+    ("question", "drug"),
+    [
+        # Doubted by the learned crisis model.
+        (
+            "The nurse at clinic asked if I'd had any thoughts of harming myself and I said no,"
+            " which is true. But it made me wonder, is that a side effect of dapsone?",
+            "dapsone",
+        ),
+        # Doubted by a rule cue (asks-if-side-effect).
+        ("does cyclosporine cause suicidal thoughts?", "cyclosporine"),
+        ("can aza give you suicidal thoughts", "azathioprine"),
+    ],
+)
 def test_a_doubted_crisis_answers_the_question_with_the_crisis_lines_beside_it(
-    kb: KnowledgeBase, matcher: Matcher
+    kb: KnowledgeBase, matcher: Matcher, question: str, drug: str
 ) -> None:
-    answer = ask(
-        kb,
-        matcher,
-        "The nurse at clinic asked if I'd had any thoughts of harming myself and I said no,"
-        " which is true. But it made me wonder, is that a side effect of dapsone?",
-    )
+    answer = ask(kb, matcher, question)
     assert answer.kind == "answer"
-    assert answer.drugs == ("dapsone",)
+    assert answer.drugs == (drug,)
     assert answer.sections[0].entry_key == "alert.crisis"
     assert answer.sections[0].title == replies.IF_THOUGHTS_LIKE_THESE
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ive been having suicidal thoughts on dapsone, can it cause that",
+        "can dapsone cause suicidal thoughts? i want to die",
+    ],
+)
+def test_a_crisis_told_as_the_patients_own_is_never_doubted_by_a_rule(
+    kb: KnowledgeBase, matcher: Matcher, question: str
+) -> None:
+    assert ask(kb, matcher, question).kind == "crisis"
 
 
 @pytest.mark.parametrize(
