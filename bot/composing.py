@@ -1696,15 +1696,16 @@ class _AnswerBuilder:
                 )
                 if topic is not None and topic.safety_net is not None:
                     self.add_safety_net(topic_id, topic.safety_net)
+        uncovered = self.match is not None and bool(self.match.uncovered_topic)
         if not answered and not any(s.drug_id == drug.id for s in self.sections):
-            if asked:
+            if asked or uncovered:
+                # "can I drive on ciclosporin": the notice says the sources do not cover
+                # driving; the overview after it would read as the answer, so the drug's
+                # topics come as buttons instead.
                 self.add_topic_buttons(drug)
             elif self.urgent_section() is None:
                 dose = self.match is not None and self.match.dose
-                uncovered = self.match is not None and bool(self.match.uncovered_topic)
-                # A topic the sources do not cover was named: that notice says what
-                # the bot read, so the overview follows it plainly.
-                unread = not uncovered and self._unread() >= _UNREAD_ENOUGH
+                unread = self._unread() >= _UNREAD_ENOUGH
                 if not dose and (self.unsure or unread):
                     # "Pete reckons the gnomes look shifty, he's on mycophenolate": words
                     # read as nothing; the overview comes under a plain "not sure", with
