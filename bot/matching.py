@@ -676,11 +676,14 @@ class Matcher:
         if "how-it-works" in fired:
             key = ("topic", self.language.roles.how_it_works)
             scores[key] = scores.get(key, 0) + 2
+        phrase_best = max((s for (kind, _), s in scores.items() if kind == "topic"), default=0)
         for cue_id, topic_id in self.cues.topics:
-            # "my period is 2 weeks late": the cue says which topic is asked.
+            # "my period is 2 weeks late": the cue says which topic is asked, beside any a
+            # phrase asks ("what should I watch for": the serious risks and, by the cue,
+            # the side effects).
             if cue_id in fired and self.kb.topic(topic_id) is not None:
                 key = ("topic", topic_id)
-                scores[key] = scores.get(key, 0) + 2
+                scores[key] = max(scores.get(key, 0) + 2, phrase_best)
         topic_scores: dict[str, int] = {}
         for (kind, target_key), score in scores.items():
             if kind == "topic":
