@@ -587,6 +587,9 @@ def compose_answer(kb: KnowledgeBase, match: Match, context: Context | None = No
         and context.strangers
         and not match.exclusive
         and not (match.drugs or match.other_drugs or match.greeting or match.thanks)
+        # "my friend is on everolimus...", then "does mine affect fertility?": the
+        # writer's own drug, never the friend's.
+        and not (context.own and _ASKS_FOR_SELF in match.cues)
         and (
             match.topics
             or match.entries

@@ -1144,6 +1144,15 @@ def test_it_with_our_drug_named_gets_no_line_about_the_other(
             ["i take imuran and my son takes sirolimus", "can he have grapefruit?", "and me?"],
             "azathioprine.interactions",
         ),
+        # After a friend's medicine we do not cover: the writer's own, never "not covered".
+        (
+            ["I'm on aza", "my friend is on everolimus, any side effects?", "and what about mine?"],
+            "azathioprine.side-effects",
+        ),
+        (
+            ["I'm on aza", "my friend is on everolimus", "does mine affect fertility?"],
+            "azathioprine.pregnancy",
+        ),
     ],
 )
 def test_what_about_me_asks_of_the_writers_own_drug(
