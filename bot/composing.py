@@ -215,6 +215,10 @@ _BOTH_MEANT = "both-meant"
 _REFERS_BACK = "refers-back"
 # "now the doctor also wants azathioprine": the chat's drug and the one added (a cue id).
 _ADDED_DRUG = "added-drug"
+
+#: Cues that tell another medicine as taken with ours ("I also take allopurinol", "GP
+#: gave me trimethoprim"): what the knowledge says of the pair is what matters.
+_TOLD_TAKEN = frozenset({_ADDED_DRUG, "interaction-in-hand"})
 # A chat that spoke of a blood result, then a message that gives only a number: a cue
 # id of the language file (the result talk cues, reads-numbers, are remembered).
 _BARE_COUNT = "bare-count"
@@ -845,8 +849,10 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # "I'm on ciclosporin", then "what about nurofen": a medicine the chat's drug's
         # own entries speak of, asked as a follow-up, is asked about with it ("tell me
         # about rituximab" asks about rituximab alone).
+        # So is one told as taken with it ("I also take allopurinol", "the doctor
+        # prescribed ketoconazole"): the entry on the pair says what to do.
         or bool(
-            match.follow_up
+            (match.follow_up or match.cues & _TOLD_TAKEN)
             and match.other_drugs
             and context is not None
             and context.drugs
@@ -1024,7 +1030,7 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
     elif (
         match.other_drugs
         and interactions not in topics
-        and (not topics or _PAIR_QUESTION in match.cues)
+        and (not topics or _PAIR_QUESTION in match.cues or match.cues & _TOLD_TAKEN)
     ):
         # "ibuprofen with ciclosporin?", "is nurofen ok with ciclosporin for my period
         # pain": the entry that speaks of the pair comes first.
