@@ -908,6 +908,13 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         and not (match.other_drugs or match.unknown_words or match.greeting or match.thanks)
     )
     if unread_follow_up and context is not None:
+        felt = _AnswerBuilder(kb, match).says()
+        if felt:
+            # "im just really low today, nothing is working": a turn that only tells how
+            # the writer feels is heard, and the chat stays on its drug; the drug's
+            # overview under "not sure" would answer a question nobody asked.
+            heard = _message_only("answer", felt[0], ())
+            return replace(heard, notices=tuple(felt), subject=tuple(context.drugs))
         drugs = list(context.drugs)
     if drugs and not topics and context is not None and (match.follow_up or not context.drugs):
         # "and the side effects?", or the drug named after "which medicine?": the topic
