@@ -908,7 +908,7 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         and not (match.other_drugs or match.unknown_words or match.greeting or match.thanks)
     )
     if unread_follow_up and context is not None:
-        felt = _AnswerBuilder(kb, match).says()
+        felt = [c.says for c in kb.language.cues if c.feeling and c.id in match.cues]
         if felt:
             # "im just really low today, nothing is working": a turn that only tells how
             # the writer feels is heard, and the chat stays on its drug; the drug's

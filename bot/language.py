@@ -144,6 +144,9 @@ class Cue:
     asks_ahead: bool = False
     """A question about what can happen ("does dapsone make your lips blue"): the red
     flags it quiets come with what to do if they happen ("If it happens")."""
+    feeling: bool = False
+    """Tells how the writer feels (fear, low mood): a turn that tells only this is heard
+    with the cue's ``says`` sentence, never answered with the chat's drug's overview."""
     undoubted: bool = False
     """Tells a red flag as the patient's own, now ("cellcept making my gums bleed,
     normal?"): the learned no-emergency opinion never doubts the message's red flags."""

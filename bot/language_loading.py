@@ -75,6 +75,7 @@ _CUE_KEYS = (
     "eases-crisis",
     "undoubted",
     "asks-ahead",
+    "feeling",
     "foreign",
     "remembered",
     "topic",
@@ -361,12 +362,15 @@ class LanguageReader(NodeReader):
                     "eases-crisis",
                     "undoubted",
                     "asks-ahead",
+                    "feeling",
                     "foreign",
                     "remembered",
                 )
             }
             if flags["reminds-after"] and not (flags["urgent"] and flags["timeless"]):
                 self.problem(item, f"{label}: 'reminds-after' needs 'urgent' and 'timeless'")
+            if flags["feeling"] and not fields.get("says"):
+                self.problem(item, f"{label}: 'feeling' needs 'says', the sentence that hears it")
             if flags["eases-crisis"] and flags["urgent"]:
                 self.problem(item, f"{label}: 'eases-crisis' cannot be 'urgent'")
             if flags["reads-numbers"] and "label" not in fields:
@@ -418,6 +422,7 @@ class LanguageReader(NodeReader):
                 eases_crisis=flags["eases-crisis"],
                 undoubted=flags["undoubted"],
                 asks_ahead=flags["asks-ahead"],
+                feeling=flags["feeling"],
                 reads_numbers=flags["reads-numbers"],
                 foreign=flags["foreign"],
                 remembered=flags["remembered"],

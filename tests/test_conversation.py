@@ -1163,6 +1163,18 @@ def test_what_about_me_asks_of_the_writers_own_drug(
     assert reply.topics == (topic,)
 
 
+def test_a_turn_that_only_tells_low_mood_is_heard_without_the_overview(
+    knowledge: LoadedKnowledge,
+) -> None:
+    reply, _ = _talk(
+        knowledge,
+        ["i'm on cellcept", "im just really low today. nothing is working and im sick of it"],
+    )
+    low_mood = knowledge.kb.language.cue("low-mood")
+    assert low_mood is not None
+    assert (reply.drugs, reply.sections, reply.notices) == ((), (), (low_mood.says,))
+
+
 _TEAM_PLAN = "stop-by-clinician"
 _OWN_STOP = "stop-intent"
 

@@ -450,6 +450,13 @@ def test_a_signal_named_twice_is_named_at_the_second(folder: Path) -> None:
             "  - id: crisis-in-hand",
             "cue 'crisis-in-hand': 'eases-crisis' cannot be 'urgent'",
         ),
+        (
+            "language.yaml",
+            "  - id: going-round\n",
+            "  - id: going-round\n    feeling: true\n",
+            "  - id: going-round",
+            "cue 'going-round': 'feeling' needs 'says', the sentence that hears it",
+        ),
     ],
 )
 def test_a_bad_word_forms_group_or_learned_cue_is_named_with_its_line(
