@@ -803,10 +803,11 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         context is not None
         and context.own
         and _ASKS_FOR_SELF in match.cues
-        and not (match.drugs or match.other_drugs)
+        and not match.drugs
     ):
         # "I'm on aza", "my wife is on cellcept, can she drink?", then "what about me?":
-        # the drug the writer told as their own, on the topic asked before.
+        # the drug the writer told as their own, on the topic asked before; "what about
+        # me, can I take allopurinol?" asks the other medicine with it.
         match = replace(match, drugs=context.own, follow_up=True)
     if match.foreign:
         # What to do now, if the message shows it in its own language, then "English only".
