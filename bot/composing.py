@@ -909,11 +909,13 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         and not (match.other_drugs or match.unknown_words or match.greeting or match.thanks)
     )
     if unread_follow_up and context is not None:
-        felt = [c.says for c in kb.language.cues if c.feeling and c.id in match.cues]
-        if felt:
+        told = [c for c in kb.language.cues if c.says and c.id in match.cues]
+        felt = [c.says for c in told if c.feeling]
+        if felt and len(felt) == len(told):
             # "im just really low today, nothing is working": a turn that only tells how
             # the writer feels is heard, and the chat stays on its drug; the drug's
-            # overview under "not sure" would answer a question nobody asked.
+            # overview under "not sure" would answer a question nobody asked. A turn
+            # that tells more ("ive decided to stop it, im fed up") says that too.
             heard = _message_only("answer", felt[0], ())
             return replace(heard, notices=tuple(felt), subject=tuple(context.drugs))
         drugs = list(context.drugs)
