@@ -799,12 +799,7 @@ _MOVED_ON = frozenset({"moved-on", "instead-of", "stopped-already"})
 def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer:
     if match.exclusive:
         return _exclusive(kb, match)
-    if (
-        context is not None
-        and context.own
-        and _ASKS_FOR_SELF in match.cues
-        and not match.drugs
-    ):
+    if context is not None and context.own and _ASKS_FOR_SELF in match.cues and not match.drugs:
         # "I'm on aza", "my wife is on cellcept, can she drink?", then "what about me?":
         # the drug the writer told as their own, on the topic asked before; "what about
         # me, can I take allopurinol?" asks the other medicine with it.
@@ -909,9 +904,9 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         and not (match.other_drugs or match.unknown_words or match.greeting or match.thanks)
     )
     if unread_follow_up and context is not None:
-        told = [c for c in kb.language.cues if c.says and c.id in match.cues]
-        felt = [c.says for c in told if c.feeling]
-        if felt and len(felt) == len(told):
+        saying = [c for c in kb.language.cues if c.says and c.id in match.cues]
+        felt = [c.says for c in saying if c.feeling]
+        if felt and len(felt) == len(saying):
             # "im just really low today, nothing is working": a turn that only tells how
             # the writer feels is heard, and the chat stays on its drug; the drug's
             # overview under "not sure" would answer a question nobody asked. A turn
