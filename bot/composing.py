@@ -869,7 +869,8 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
             # the chat's mycophenolate entries speak of it.
             (
                 not _strangers(kb, _drugs_of(kb, context.drugs), match.other_drugs)
-                and not match.takes_other
+                # "I take allopurinol for gout already!!" tells it as taken beside ours.
+                and (not match.takes_other or bool(match.cues & _TOLD_TAKEN))
             )
             or _PAIR_QUESTION in match.cues
         )
