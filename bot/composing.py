@@ -219,6 +219,9 @@ _ADDED_DRUG = "added-drug"
 #: Cues that tell another medicine as taken with ours ("I also take allopurinol", "GP
 #: gave me trimethoprim"): what the knowledge says of the pair is what matters.
 _TOLD_TAKEN = frozenset({_ADDED_DRUG, "interaction-in-hand"})
+#: Cues that say what the patient does with their own medicine (stop it, change it,
+#: share it): said even where the reply cannot answer about the medicine named with it.
+_OWN_ACTIONS = frozenset({"stop-intent", "someone-elses-medicine"})
 # A chat that spoke of a blood result, then a message that gives only a number: a cue
 # id of the language file (the result talk cues, reads-numbers, are remembered).
 _BARE_COUNT = "bare-count"
@@ -1799,14 +1802,17 @@ class _AnswerBuilder:
                 continue
             self.notices.append(replies.NOT_MENTIONED.format(phrase=phrase, drug=drug.name.lower()))
 
-    def says(self) -> list[str]:
-        """The language's sentences for the cues that fired (fear, low mood...)."""
+    def says(self, only: frozenset[str] | None = None) -> list[str]:
+        """The language's sentences for the cues that fired (fear, low mood...).
+
+        ``only``: the cue ids whose sentences may be said, when not all may.
+        """
         if self.match is None:
             return []
         answered = {s.entry_key.rsplit(".", 1)[-1] for s in self.sections}
         lines = []
         for cue in self.kb.language.cues:
-            if cue.says and cue.id in self.match.cues:
+            if cue.says and cue.id in self.match.cues and (only is None or cue.id in only):
                 if cue.with_topic and cue.with_topic not in answered:
                     continue
                 lines.append(cue.says)
@@ -1952,9 +1958,15 @@ def _not_covered(
         return answer
     # "can I stop my prednisolone now": never a bare "not covered" where the message
     # tells what its cues speak to (do not stop on your own, low mood, a pregnancy).
-    # Not where it names one of ours ("I stopped imuran and started tacrolimus"): what
-    # its cues say is about ours, which this reply does not answer.
-    said = builder.says() if builder.match is not None and not builder.match.drugs else []
+    # Where it names one of ours ("I stopped imuran and started tacrolimus"), what most
+    # of its cues say is about ours, which this reply does not answer; only what the
+    # patient does with their own medicine is said ("don't stop or change it on your
+    # own", "never share yours").
+    said = (
+        []
+        if builder.match is None
+        else builder.says(_OWN_ACTIONS if builder.match.drugs else None)
+    )
     if said:
         answer = replace(answer, notices=tuple(dict.fromkeys((*said, *answer.notices))))
     urgent = builder.urgent_section()

@@ -166,6 +166,7 @@ class CueReader:
         self._moved_on = _patterns_of(language, "moved-on")
         self._next_question = _patterns_of(language, "next-question")
         self._moved_to_first = _patterns_of(language, "moved-to-first")
+        self._name_denied = _patterns_of(language, "name-denied")
         self._on_it_now = _patterns_of(language, "on-it-now")
         self._switched_to = _patterns_of(language, "switched-to")
         self._started_other = _patterns_of(language, "started-other")
@@ -268,6 +269,9 @@ class CueReader:
         if groups.get("tenk"):
             # "1.5 x10^4/microlitre" is 15 x10^9/L.
             return _decimal(groups["tenk"]) * 10 < cue.below
+        if groups.get("upto"):
+            # "platelets below 20", "less than 20": the count is under the number told.
+            return platelet_value(groups["upto"]) <= cue.below
         if "count" not in found.re.groupindex:
             # A pattern with no number to weigh says the count is low in words
             # ("down to single figures").
@@ -423,6 +427,14 @@ class CueReader:
         # name say it is the patient's drug now (cue ``moved-to-first``).
         before = " ".join(words[max(0, runs[0][0] - _SWITCH_WINDOW) : runs[0][0]])
         if any(p.search(before) for p in self._moved_to_first):
+            return runs[0]
+        # "not azathioprine, I'm on dapsone", "I'm not on imuran any more, I'm on dapsone
+        # now": the first name is denied, so the last is the patient's (cue
+        # ``name-denied``); "it's ciclosporin not azathioprine" denies the second.
+        if any(p.search(before) for p in self._name_denied):
+            return runs[-1]
+        just_before_second = " ".join(words[max(runs[0][1], runs[1][0] - 3) : runs[1][0]])
+        if len(runs) == 2 and any(p.search(just_before_second) for p in self._name_denied):
             return runs[0]
         # "switched me from azathioprine to mycophenolate because the aza did nothing":
         # the name right after "from X to" is the one moved to, whatever is named later.

@@ -564,7 +564,7 @@ def test_a_form_the_sources_speak_of_gets_its_own_entry_beside_not_covered(
     assert answer.kind == "not_covered"
     assert answer.drugs == ()
     assert [s.entry_key for s in answer.sections] == ["general.mycophenolic-acid"]
-    assert [r.id for r in answer.references] == ["P28", "P30", "P27"]
+    assert [r.id for r in answer.references] == ["P28", "P30", "P31", "P32", "P27"]
     assert "cannot simply be swapped" in render_plain(answer)
 
 

@@ -210,6 +210,23 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
             ],
             ("azathioprine",),
         ),
+        # A correction that names the drug denied: the other one, and it alone after.
+        (
+            [
+                "I'm on azathioprine",
+                "actually I got it wrong, it's ciclosporin not azathioprine",
+                "can I have grapefruit?",
+            ],
+            ("cyclosporine",),
+        ),
+        (
+            [
+                "I'm on ciclosporin",
+                "no wait, not ciclosporin, it's sirolimus",
+                "and the sun?",
+            ],
+            ("sirolimus",),
+        ),
         # The patient takes a drug we do not cover that the chat's drug speaks of.
         (
             [
