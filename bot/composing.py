@@ -1963,9 +1963,7 @@ def _not_covered(
     # patient does with their own medicine is said ("don't stop or change it on your
     # own", "never share yours").
     said = (
-        []
-        if builder.match is None
-        else builder.says(_OWN_ACTIONS if builder.match.drugs else None)
+        [] if builder.match is None else builder.says(_OWN_ACTIONS if builder.match.drugs else None)
     )
     if said:
         answer = replace(answer, notices=tuple(dict.fromkeys((*said, *answer.notices))))
