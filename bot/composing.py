@@ -794,6 +794,8 @@ def _says_nothing_new(match: Match) -> bool:
 
 #: The cue of a follow-up that asks the same for the writer ("what about me?").
 _ASKS_FOR_SELF = "asks-for-self"
+#: The cue of a follow-up that asks about the other person ("can she have grapefruit?").
+_ASKS_FOR_OTHER = "asks-for-other"
 
 #: Cues that say the patient moved on from a drug: a drug named now replaces the chat's.
 _MOVED_ON = frozenset({"moved-on", "instead-of", "stopped-already"})
@@ -807,6 +809,18 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # the drug the writer told as their own, on the topic asked before; "what about
         # me, can I take allopurinol?" asks the other medicine with it.
         match = replace(match, drugs=context.own, follow_up=True)
+    elif (
+        context is not None
+        and context.own
+        and _ASKS_FOR_OTHER in match.cues
+        and _ASKS_FOR_SELF not in match.cues
+        and not match.drugs
+        and (theirs := tuple(d for d in context.named if d not in context.own))
+    ):
+        # "I take azathioprine and my wife takes ciclosporin", then "can she have
+        # grapefruit?" or "and her with antacids?": the other person's drug, never the
+        # writer's own.
+        match = replace(match, drugs=theirs, follow_up=True)
     if match.foreign:
         # What to do now, if the message shows it in its own language, then "English only".
         foreign = _AnswerBuilder(kb, match)
@@ -858,6 +872,9 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
             and not _strangers(kb, _drugs_of(kb, context.drugs), match.other_drugs)
         )
     )
+    # "does pred interact with alcohol?" asks of pred alone; "does nurofen interact with
+    # it?" asks of the pair with the chat's drug.
+    asked_of_other = match.asks_of_other and _REFERS_BACK not in match.cues
     if (
         not drugs
         and context is not None
@@ -874,8 +891,9 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
                 not _strangers(kb, _drugs_of(kb, context.drugs), match.other_drugs)
                 # "I take allopurinol for gout already!!" tells it as taken beside ours.
                 and (not match.takes_other or bool(match.cues & _TOLD_TAKEN))
+                and not asked_of_other
             )
-            or _PAIR_QUESTION in match.cues
+            or (_PAIR_QUESTION in match.cues and not asked_of_other)
         )
     ):
         # "my daughter takes mycophenolate" then "could it cause cancer": the chat's
@@ -898,6 +916,21 @@ def _compose(kb: KnowledgeBase, match: Match, context: Context | None) -> Answer
         # I take ibuprofen with": the chat's drugs, never every drug whose entries hold
         # the topic or the other medicine.
         drugs = list(context.drugs)
+    elif (
+        not drugs
+        and context is not None
+        and match.across
+        and context.paired
+        and (context.drugs or context.named)
+        and asks_something
+        and not match.unknown_words
+    ):
+        # "I'm on azathioprine and prednisolone", then "which one makes me tired?": ours,
+        # said beside "not covered" for the other, never every drug with the topic.
+        drugs = list(context.drugs or context.named)
+        match = replace(
+            match, other_drugs=tuple(dict.fromkeys((*match.other_drugs, *context.paired)))
+        )
     # "I am on sirolimus", then "should I be concerned about WBC": a follow-up the bot
     # cannot read gets the chat's drug under a plain "not sure", never "not covered".
     unread_follow_up = (

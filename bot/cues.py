@@ -168,6 +168,7 @@ class CueReader:
         self._moved_to_first = _patterns_of(language, "moved-to-first")
         self._name_denied = _patterns_of(language, "name-denied")
         self._on_it_now = _patterns_of(language, "on-it-now")
+        self._asks_of_other = _patterns_of(language, "asks-of-other")
         self._switched_to = _patterns_of(language, "switched-to")
         self._started_other = _patterns_of(language, "started-other")
         self._instead_of = _patterns_of(language, "instead-of")
@@ -457,6 +458,19 @@ class CueReader:
             for found in pattern.finditer(text)
         }
         return sorted(s for s in starts if s > 0)
+
+    def asks_of_other(self, words: tuple[str, ...], other: list[bool]) -> bool:
+        """Return True when the question is asked of a drug we do not cover, as its subject.
+
+        "does pred interact with alcohol?", "can the eltrombopag cause headaches": the
+        words before its first name open the question (cue ``asks-of-other``), so it is
+        asked of that drug alone, whatever drug the chat spoke of before.
+        """
+        first = next((i for i, is_other in enumerate(other) if is_other), None)
+        if first is None:
+            return False
+        before = " ".join(words[:first])
+        return any(p.search(before) for p in self._asks_of_other)
 
     def takes_other(self, words: tuple[str, ...], other: list[bool]) -> bool:
         """Return True when the patient says they take a drug we do not cover now.

@@ -131,6 +131,9 @@ class Match:
     switched_to_other: bool = False
     """A drug we do not cover is named last, as the one switched to ("now on prograf")."""
     takes_other: bool = False
+    asks_of_other: bool = False
+    """The question is asked of a drug we do not cover, as its subject ("does pred
+    interact with alcohol?"): never answered with the chat's drug."""
     """A drug we do not cover is named as one the patient takes ("I'm on myfortic")."""
     likens_to_ours: bool = False
     """A drug we do not cover is likened to a covered one ("is methotrexate safe in
@@ -771,6 +774,7 @@ class Matcher:
                 asks_pair="pair-question" in fired,
             ),
             takes_other=self.cues.takes_other(words, other),
+            asks_of_other=self.cues.asks_of_other(words, other),
             likens_to_ours=self.cues.likens_to_ours(words, names_at, other),
             own=self._own_drugs(words, names_at),
             about_class="about-class" in fired,

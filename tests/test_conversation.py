@@ -227,6 +227,23 @@ def test_a_reply_about_nothing_new_keeps_the_chat_drug(
             ],
             ("sirolimus",),
         ),
+        # Two people, two drugs: "she" asks about hers, "me" about the writer's own.
+        (
+            [
+                "I take azathioprine and my wife takes ciclosporin",
+                "what about mine with alcohol?",
+                "and can she drink alcohol on hers?",
+            ],
+            ("cyclosporine",),
+        ),
+        (
+            [
+                "I take azathioprine, my husband takes sirolimus",
+                "can he have grapefruit?",
+                "and can I?",
+            ],
+            ("azathioprine",),
+        ),
         # The patient takes a drug we do not cover that the chat's drug speaks of.
         (
             [
