@@ -434,9 +434,10 @@ class CueReader:
         # ``name-denied``); "it's ciclosporin not azathioprine" denies the second.
         if any(p.search(before) for p in self._name_denied):
             return runs[-1]
-        just_before_second = " ".join(words[max(runs[0][1], runs[1][0] - 3) : runs[1][0]])
-        if len(runs) == 2 and any(p.search(just_before_second) for p in self._name_denied):
-            return runs[0]
+        if len(runs) == 2:
+            just_before_second = " ".join(words[max(runs[0][1], runs[1][0] - 3) : runs[1][0]])
+            if any(p.search(just_before_second) for p in self._name_denied):
+                return runs[0]
         # "switched me from azathioprine to mycophenolate because the aza did nothing":
         # the name right after "from X to" is the one moved to, whatever is named later.
         if _from_to(words, runs[0][0], " ".join(words[runs[0][1] : runs[1][0]])):

@@ -131,10 +131,10 @@ class Match:
     switched_to_other: bool = False
     """A drug we do not cover is named last, as the one switched to ("now on prograf")."""
     takes_other: bool = False
+    """A drug we do not cover is named as one the patient takes ("I'm on myfortic")."""
     asks_of_other: bool = False
     """The question is asked of a drug we do not cover, as its subject ("does pred
     interact with alcohol?"): never answered with the chat's drug."""
-    """A drug we do not cover is named as one the patient takes ("I'm on myfortic")."""
     likens_to_ours: bool = False
     """A drug we do not cover is likened to a covered one ("is methotrexate safe in
     pregnancy like azathioprine is?"): the question is about the one we do not cover."""
